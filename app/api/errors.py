@@ -1,0 +1,101 @@
+"""Every error under /api answers the JSON shape of DESIGN.md §8, never HTML."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from flask import Flask, jsonify, request
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from app.errors import ServiceError
+
+log = logging.getLogger("app.errors")
+
+HTTP_CODES = {
+    400: "validation_error",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "invalid_transition",
+    413: "too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
+HTTP_MESSAGES = {
+    400: "请求格式有误",
+    401: "请先登录或提供有效的访问令牌",
+    403: "无权执行此操作",
+    404: "资源不存在",
+    405: "不支持该请求方法",
+    413: "上传内容过大",
+    415: "不支持的文件或内容类型",
+    429: "请求过于频繁，请稍后再试",
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(status: int, code: str, message: str, fields=None):
+    body = {"code": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    return jsonify({"error": body}), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(ServiceError)
+    def service_error(exc: ServiceError):
+        from app.extensions import db
+
+        db.session.rollback()
+        if wants_json():
+            return jsonify(exc.to_dict()), exc.status
+        from app.web_errors import render_service_error
+
+        return render_service_error(exc)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if not wants_json():
+            from app.web_errors import render_http_error
+
+            return render_http_error(exc)
+        status = exc.code or 500
+        code = HTTP_CODES.get(status, "error")
+        message = HTTP_MESSAGES.get(status, exc.description or "")
+        if status == 413:
+            limit = app.config.get("MAX_CONTENT_LENGTH") or 0
+            message = f"请求体超过 {limit // (1024 * 1024)} MB 上限"
+        response, status = error_response(status, code, message)
+        if exc.code == 405 and getattr(exc, "valid_methods", None):
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response, status
+
+    @app.errorhandler(OperationalError)
+    def database_busy(exc: OperationalError):
+        from app.extensions import db
+
+        db.session.rollback()
+        if "locked" in str(exc.orig).lower():
+            log.warning("database busy: %s", exc.orig)
+            if wants_json():
+                return error_response(409, "stale_version", "数据库正忙，请稍后重试")
+        return unexpected(exc)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        from app.extensions import db
+
+        db.session.rollback()
+        incident = uuid.uuid4().hex[:12]
+        log.exception("unhandled error, incident %s", incident)
+        if wants_json():
+            return error_response(500, "internal_error", f"服务器内部错误，事件编号 {incident}")
+        from app.web_errors import render_internal_error
+
+        return render_internal_error(incident)

@@ -1,0 +1,376 @@
+"""API views: parse the request, call one service, serialise the answer."""
+
+from __future__ import annotations
+
+import functools
+import json
+
+from flask import current_app, g, jsonify, request, send_file
+from flask_login import current_user
+
+from app.api import bp
+from app.errors import Forbidden, NotFound, Unauthorized, UnsupportedMediaType, ValidationError
+from app.extensions import db, limiter
+from app.models import Document
+from app.services import auth as auth_service
+from app.services import cases as case_service
+from app.services import filings as filing_service
+from app.services import ledger as ledger_service
+from app.services import manifests as manifest_service
+from app.services import parties as party_service
+from app.services import screening as screening_service
+from app.services import sites as site_service
+from app.services import storage, uploads
+
+# ---------------------------------------------------------------- helpers
+
+
+def api_user():
+    """Bearer token; a browser session also works for reads (GET), never for
+    writes, because the API is exempt from CSRF."""
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        user = auth_service.user_for_token(header[7:].strip())
+        if user is None:
+            raise Unauthorized("访问令牌无效或已过期")
+        return user
+    if request.method == "GET" and current_user.is_authenticated:
+        return current_user._get_current_object()
+    raise Unauthorized("请提供访问令牌：Authorization: Bearer <token>")
+
+
+def login_required(view):
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        g.user = api_user()
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def json_body():
+    if not request.is_json:
+        raise UnsupportedMediaType("请求体须为 JSON（Content-Type: application/json）")
+    data = request.get_json(silent=True)
+    if data is None:
+        raise ValidationError("请求体不是合法的 JSON", {"_": "JSON 解析失败"})
+    return data
+
+
+def page_args() -> tuple[int, int]:
+    def number(name, default, high):
+        raw = request.args.get(name, "")
+        if not raw:
+            return default
+        if not raw.isdigit() or not 1 <= int(raw) <= high:
+            raise ValidationError(f"{name} 须为 1–{high} 的整数", {name: "取值无效"})
+        return int(raw)
+
+    return number("page", 1, 100_000), number("per_page", 20, 100)
+
+
+def bureau_only(user):
+    if user.role != "bureau":
+        raise Forbidden("仅限生态环境局工作人员")
+
+
+# ---------------------------------------------------------------- auth
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.post("/tokens")
+@limiter.limit(_login_limit)
+def create_token():
+    data = json_body()
+    if (
+        not isinstance(data, dict)
+        or not isinstance(data.get("username"), str)
+        or not isinstance(data.get("password"), str)
+    ):
+        raise ValidationError(
+            "须提供 username 和 password", {"username": "必填", "password": "必填"}
+        )
+    user = auth_service.authenticate(data["username"][:200], data["password"][:1000])
+    token, row = auth_service.issue_token(user)
+    return jsonify({"token": token, "expires_at": row.expires_at.isoformat()}), 201
+
+
+@bp.get("/me")
+@login_required
+def me():
+    u = g.user
+    return jsonify(
+        {
+            "username": u.username,
+            "role": u.role,
+            "department": u.department,
+            "county": u.county,
+            "party": party_service.to_json(u.party),
+        }
+    )
+
+
+# ---------------------------------------------------------------- screening
+
+
+@bp.post("/screening")
+@login_required
+def screening():
+    data = json_body()
+    if not isinstance(data, dict):
+        raise ValidationError("请求体须为 JSON 对象")
+    unknown = set(data) - {"land_category", "samples", "backgrounds"}
+    if unknown:
+        raise ValidationError("不允许的字段", {k: "不允许的字段" for k in sorted(unknown)})
+    return jsonify(
+        screening_service.screen(
+            data.get("land_category"), data.get("samples"), data.get("backgrounds")
+        )
+    )
+
+
+# ---------------------------------------------------------------- sites
+
+
+@bp.post("/sites")
+@login_required
+def register_site():
+    site = site_service.register_site(g.user, json_body())
+    case = site.cases[0]
+    return (
+        jsonify(
+            {
+                "code": site.code,
+                "land_category": site.land_category,
+                "case": {"id": case.id, "state": case.state, "version": case.version},
+            }
+        ),
+        201,
+    )
+
+
+@bp.get("/sites/<code>")
+@login_required
+def get_site(code):
+    site = site_service.get_site(code)
+    visible = []
+    for case in site.cases:
+        caps = case_service.capacities(g.user, case)
+        if caps:
+            visible.append(case_service.summary_json(case))
+    if not visible:
+        raise NotFound("地块不存在")
+    return jsonify({**site_service.to_json(site), "cases": visible})
+
+
+# ---------------------------------------------------------------- cases
+
+
+@bp.get("/cases")
+@login_required
+def list_cases():
+    page, per_page = page_args()
+    state = request.args.get("state") or None
+    result = case_service.list_for(g.user, state=state, page=page, per_page=per_page)
+    return jsonify(
+        {
+            "items": [case_service.summary_json(c) for c in result.items],
+            "total": result.total,
+            "page": result.page,
+        }
+    )
+
+
+@bp.get("/cases/<int:case_id>")
+@login_required
+def get_case(case_id):
+    case, caps = case_service.load(g.user, case_id)
+    return jsonify(case_service.to_json(case, g.user, caps))
+
+
+@bp.post("/cases/<int:case_id>/actions/<action>")
+@login_required
+def case_action(case_id, action):
+    case = case_service.act(g.user, case_id, action, json_body())
+    return jsonify(case_service.to_json(case, g.user))
+
+
+@bp.post("/cases/<int:case_id>/filings")
+@login_required
+def create_filing(case_id):
+    key = request.headers.get("Idempotency-Key")
+    if request.mimetype == "multipart/form-data":
+        kind = request.form.get("kind")
+        raw = request.form.get("data", "{}")
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            raise ValidationError("data 须为 JSON 文本", {"data": "JSON 解析失败"}) from None
+        files = [
+            filing_service.Upload(name=f.filename or "document.pdf", data=f.read())
+            for f in request.files.getlist("files")
+            if f.filename or f.content_length
+        ]
+        samples = request.files.get("samples")
+        samples_csv = samples.read() if samples is not None else None
+    else:
+        body = json_body()
+        if not isinstance(body, dict):
+            raise ValidationError("请求体须为 JSON 对象")
+        unknown = set(body) - {"kind", "data"}
+        if unknown:
+            raise ValidationError("不允许的字段", {k: "不允许的字段" for k in sorted(unknown)})
+        kind, data, files, samples_csv = body.get("kind"), body.get("data"), [], None
+    filing, created = filing_service.file(
+        g.user, case_id, kind, data, files=files, samples_csv=samples_csv, idempotency_key=key
+    )
+    body = filing_service.filing_json(filing)
+    if filing.kind == "survey_report":
+        body["exceedances"] = filing_service.exceedances(filing.id)
+    return jsonify(body), 201 if created else 200
+
+
+@bp.get("/cases/<int:case_id>/filings")
+@login_required
+def list_filings(case_id):
+    case_service.load(g.user, case_id)
+    return jsonify({"items": filing_service.list_json(case_id)})
+
+
+@bp.get("/cases/<int:case_id>/ledger")
+@login_required
+def case_ledger(case_id):
+    case_service.load(g.user, case_id)
+    events = ledger_service.case_events(case_id)
+    return jsonify({"events": [ledger_service.to_json(e) for e in events]})
+
+
+@bp.post("/cases/<int:case_id>/assignments")
+@login_required
+def create_assignment(case_id):
+    assignment = case_service.assign(g.user, case_id, json_body())
+    return jsonify(case_service.assignment_json(assignment)), 201
+
+
+# ---------------------------------------------------------------- manifests
+
+
+@bp.post("/cases/<int:case_id>/manifests")
+@login_required
+def create_manifest(case_id):
+    manifest = manifest_service.create(g.user, case_id, json_body())
+    return jsonify(manifest_service.to_json(manifest)), 201
+
+
+@bp.get("/cases/<int:case_id>/manifests")
+@login_required
+def case_manifests(case_id):
+    case_service.load(g.user, case_id)
+    return jsonify(
+        {"items": [manifest_service.to_json(m) for m in manifest_service.for_case(case_id)]}
+    )
+
+
+@bp.get("/manifests")
+@login_required
+def list_manifests():
+    page, per_page = page_args()
+    result = manifest_service.list_for(
+        g.user, status=request.args.get("status") or None, page=page, per_page=per_page
+    )
+    return jsonify(
+        {
+            "items": [manifest_service.to_json(m) for m in result.items],
+            "total": result.total,
+            "page": result.page,
+        }
+    )
+
+
+@bp.get("/manifests/<int:manifest_id>")
+@login_required
+def get_manifest(manifest_id):
+    manifest, _ = manifest_service.load(g.user, manifest_id)
+    return jsonify(manifest_service.to_json(manifest))
+
+
+@bp.post("/manifests/<int:manifest_id>/<step>")
+@login_required
+def manifest_step(manifest_id, step):
+    steps = {
+        "dispatch": manifest_service.dispatch,
+        "receive": manifest_service.receive,
+        "resolve": manifest_service.resolve,
+    }
+    if step not in steps:
+        raise NotFound(f"没有名为 {step} 的操作")
+    manifest = steps[step](g.user, manifest_id, json_body())
+    return jsonify(manifest_service.to_json(manifest))
+
+
+# ---------------------------------------------------------------- documents
+
+
+@bp.get("/documents/<int:document_id>")
+@login_required
+def download_document(document_id):
+    doc = db.session.get(Document, document_id) if document_id < 2**31 else None
+    if doc is None or doc.case_id is None:
+        raise NotFound("文件不存在")
+    case_service.load(g.user, doc.case_id)
+    path = storage.path_for(doc.sha256)
+    if not path.exists():
+        raise NotFound("文件内容缺失，请联系管理员")
+    response = send_file(
+        path,
+        mimetype=doc.mime,
+        as_attachment=True,
+        download_name=uploads.safe_download_name(doc.original_name),
+        etag=doc.sha256,
+        max_age=0,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+# ---------------------------------------------------------------- parties, ledger
+
+
+@bp.post("/parties")
+@login_required
+def create_party():
+    if g.user.role not in ("bureau", "admin"):
+        raise Forbidden("只有生态环境局或管理员可以登记单位")
+    data = json_body()
+    if not isinstance(data, dict):
+        raise ValidationError("请求体须为 JSON 对象")
+    unknown = set(data) - {"name", "credit_code", "kind"}
+    if unknown:
+        raise ValidationError("不允许的字段", {k: "不允许的字段" for k in sorted(unknown)})
+    party = party_service.create_party(
+        name=data.get("name") if isinstance(data.get("name"), str) else "",
+        credit_code=data.get("credit_code") if isinstance(data.get("credit_code"), str) else "",
+        kind=data.get("kind", "enterprise"),
+        actor=g.user,
+    )
+    return jsonify(party_service.to_json(party)), 201
+
+
+@bp.get("/parties/<code>")
+@login_required
+def get_party(code):
+    party = party_service.get_or_404(code)
+    return jsonify(party_service.to_json(party))
+
+
+@bp.get("/ledger/verify")
+@login_required
+def verify_ledger():
+    if g.user.role not in ("bureau", "admin"):
+        raise Forbidden("仅限生态环境局工作人员")
+    result = ledger_service.verify()
+    return jsonify({k: result[k] for k in ("ok", "events", "head", "first_bad_seq", "reason")})

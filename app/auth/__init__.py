@@ -1,0 +1,7 @@
+"""Browser sessions: /login and /logout."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from app.auth import routes  # noqa: E402,F401

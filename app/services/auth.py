@@ -1,0 +1,171 @@
+"""Users, passwords, API tokens and browser sessions."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.errors import Unauthorized, ValidationError
+from app.extensions import db
+from app.models import DEPARTMENTS, ROLES, ApiToken, Party, User
+from app.services import clock, ledger
+from app.services.credit_codes import normalize_credit_code
+
+# Compared against when the username is unknown, so a wrong name costs the same
+# time as a wrong password (no user enumeration by timing).
+_DUMMY_HASH: str | None = None
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def _check_password(user: User | None, password: str) -> bool:
+    global _DUMMY_HASH
+    if user is None:
+        if _DUMMY_HASH is None:
+            _DUMMY_HASH = hash_password(secrets.token_hex(8))
+        check_password_hash(_DUMMY_HASH, password)
+        return False
+    return check_password_hash(user.password_hash, password)
+
+
+def validate_password(password: str) -> None:
+    if not isinstance(password, str) or len(password) < 8:
+        raise ValidationError("密码至少 8 个字符", {"password": "密码至少 8 个字符"})
+    if len(password) > 200:
+        raise ValidationError("密码过长", {"password": "密码过长"})
+
+
+def create_user(
+    username: str,
+    *,
+    role: str,
+    password: str,
+    party_code: str | None = None,
+    department: str | None = None,
+    display_name: str | None = None,
+    county: str | None = None,
+    actor: User | None = None,
+    password_hash: str | None = None,
+) -> User:
+    """Create a user and record it in the ledger; commits."""
+    errors = {}
+    username = (username or "").strip()
+    if not username or len(username) > 80 or any(c.isspace() for c in username):
+        errors["username"] = "用户名须为 1–80 个字符且不含空白"
+    elif db.session.scalar(select(User.id).where(User.username == username)):
+        errors["username"] = f"用户名 {username} 已存在"
+    if role not in ROLES:
+        errors["role"] = f"角色须为 {', '.join(ROLES)} 之一"
+    if role == "bureau" and department not in DEPARTMENTS:
+        errors["department"] = "局端用户须指定部门 environment 或 natural_resources"
+    if role != "bureau" and department:
+        errors["department"] = "只有局端用户（bureau）有部门"
+    party = None
+    if role in ("landholder", "contractor", "facility", "evaluator"):
+        if not party_code:
+            errors["party"] = "该角色须关联单位（--party 统一社会信用代码）"
+        else:
+            try:
+                code = normalize_credit_code(party_code)
+            except ValidationError as exc:
+                errors["party"] = exc.message
+            else:
+                party = db.session.scalar(select(Party).where(Party.credit_code == code))
+                if party is None:
+                    errors["party"] = f"单位 {code} 未登记"
+    if password_hash is None:
+        try:
+            validate_password(password)
+        except ValidationError as exc:
+            errors.update(exc.fields)
+    if errors:
+        raise ValidationError("用户信息有误", errors)
+    user = User(
+        username=username,
+        role=role,
+        department=department if role == "bureau" else None,
+        party=party,
+        display_name=display_name,
+        county=county or (current_app.config["COUNTY_NAME"] if role == "bureau" else None),
+        password_hash=password_hash or hash_password(password),
+    )
+    db.session.add(user)
+    db.session.flush()
+    ledger.append(
+        "user_created",
+        actor=actor,
+        party=party.credit_code if party else None,
+        detail={"username": username, "role": role, "department": user.department},
+    )
+    db.session.commit()
+    return user
+
+
+def authenticate(username: str, password: str) -> User:
+    user = db.session.scalar(select(User).where(User.username == str(username)))
+    if not _check_password(user, str(password)) or not user.active:
+        raise Unauthorized("用户名或密码错误")
+    return user
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(user: User) -> tuple[str, ApiToken]:
+    """A new bearer token; only its SHA-256 is kept. Commits."""
+    token = secrets.token_urlsafe(32)
+    row = ApiToken(
+        user_id=user.id,
+        token_hash=_token_digest(token),
+        expires_at=clock.now() + timedelta(hours=current_app.config["API_TOKEN_TTL_HOURS"]),
+    )
+    db.session.add(row)
+    db.session.commit()
+    return token, row
+
+
+def user_for_token(token: str) -> User | None:
+    if not token or len(token) > 200:
+        return None
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token)))
+    if row is None or row.revoked_at is not None:
+        return None
+    expires = row.expires_at
+    if expires.tzinfo is None:  # SQLite returns naive UTC
+        expires = expires.replace(tzinfo=clock.now().tzinfo)
+    if expires <= clock.now() or not row.user.active:
+        return None
+    return row.user
+
+
+def start_session(user: User) -> None:
+    """Rotate the per-login token that the session cookie must carry. Commits."""
+    user.session_token = secrets.token_hex(32)
+    db.session.commit()
+
+
+def end_session(user: User) -> None:
+    user.session_token = None
+    db.session.commit()
+
+
+def load_session_user(user_id: str) -> User | None:
+    """Flask-Login loader: ``id:token``; the token must match the current login."""
+    uid, _, token = (user_id or "").partition(":")
+    if not uid.isdigit() or not token:
+        return None
+    user = db.session.get(User, int(uid))
+    if user is None or not user.session_token:
+        return None
+    if not hmac.compare_digest(user.session_token, token):
+        return None
+    return user

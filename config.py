@@ -1,0 +1,101 @@
+"""Configuration classes. The environment is read when the app is created
+(``Config.load()``), never at import, so tests and the CLI can set it first."""
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def _int_env(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise RuntimeError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+class Config:
+    DEBUG = False
+    TESTING = False
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # Uploads: the whole request, and each PDF inside it.
+    MAX_CONTENT_LENGTH = 64 * 1024 * 1024
+    MAX_PDF_BYTES = 30 * 1024 * 1024
+    MAX_CSV_BYTES = 20 * 1024 * 1024
+    MAX_CSV_ROWS = 200_000
+    # scrypt work factor for passwords: N = 2**17 (Werkzeug's default is 2**15).
+    PASSWORD_HASH_METHOD = "scrypt:131072:8:1"  # noqa: S105 (a method name, not a secret)
+    API_TOKEN_TTL_HOURS = 12
+    LOGIN_RATE_LIMIT = "10 per minute"
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None
+    JSON_AS_ASCII = False
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    COUNTY_NAME = "陇川县"
+    COUNTY_CODE = "533124"
+    SECRET_KEY_REQUIRED = True
+
+    @classmethod
+    def load(cls) -> dict:
+        """Settings from the environment (DESIGN.md §8), read now."""
+        instance = Path(os.environ.get("INSTANCE_DIR", BASE_DIR / "instance"))
+        settings = {
+            "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL")
+            or f"sqlite:///{instance / 'app.db'}",
+            "STORAGE_DIR": os.environ.get("STORAGE_DIR") or str(instance / "storage"),
+            "TRANSFER_NOTICE_WORKING_DAYS": _int_env("TRANSFER_NOTICE_WORKING_DAYS", 5),
+            "TRANSFER_DISCREPANCY_PCT": _int_env("TRANSFER_DISCREPANCY_PCT", 10),
+            "COUNTY_NAME": os.environ.get("COUNTY_NAME") or cls.COUNTY_NAME,
+            "COUNTY_CODE": os.environ.get("COUNTY_CODE") or cls.COUNTY_CODE,
+        }
+        secret = os.environ.get("SECRET_KEY")
+        if secret:
+            settings["SECRET_KEY"] = secret
+        elif cls.SECRET_KEY_REQUIRED:
+            raise RuntimeError("SECRET_KEY must be set outside development and testing")
+        url = settings["SQLALCHEMY_DATABASE_URI"]
+        if url.startswith("postgres://"):
+            url = "postgresql+psycopg://" + url[len("postgres://") :]
+        elif url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://") :]
+        settings["SQLALCHEMY_DATABASE_URI"] = url
+        if url.startswith("sqlite"):
+            # Writers queue behind each other instead of failing at once.
+            settings["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+        return settings
+
+
+class DevelopmentConfig(Config):
+    DEBUG = True
+    SECRET_KEY_REQUIRED = False
+    SECRET_KEY = "dev-only-not-secret"  # noqa: S105 (development only)
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY_REQUIRED = False
+    SECRET_KEY = "testing-only-not-secret"  # noqa: S105 (tests only)
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = False
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env() -> type[Config]:
+    return CONFIGS.get(os.environ.get("APP_CONFIG", "development"), DevelopmentConfig)

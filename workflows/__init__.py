@@ -1,0 +1,41 @@
+"""The case state machine: states, transitions and guards as data (no Flask)."""
+
+from workflows.lifecycle import (
+    ACTION_LABELS_ZH,
+    ACTIONS,
+    GUARD_MESSAGES_ZH,
+    GUARDS,
+    JOINT_REVIEWS,
+    REVIEW_OF,
+    STAGE_FILING,
+    STATE_LABELS_ZH,
+    STATES,
+    TRANSITIONS,
+    CaseFacts,
+    CaseFlow,
+    TransitionRefused,
+    actors_for,
+    build_machine,
+    fire,
+    possible,
+)
+
+__all__ = [
+    "ACTIONS",
+    "ACTION_LABELS_ZH",
+    "GUARDS",
+    "GUARD_MESSAGES_ZH",
+    "JOINT_REVIEWS",
+    "REVIEW_OF",
+    "STAGE_FILING",
+    "STATES",
+    "STATE_LABELS_ZH",
+    "TRANSITIONS",
+    "CaseFacts",
+    "CaseFlow",
+    "TransitionRefused",
+    "actors_for",
+    "build_machine",
+    "fire",
+    "possible",
+]
