@@ -71,19 +71,67 @@ def users_create(username, role, party_code, department, password, display_name)
 
 
 @ledger_cli.command("verify")
-def ledger_verify():
-    """Recompute the hash chain; exit 1 naming the first bad event."""
-    from app.services import ledger
+@click.option(
+    "--against",
+    "head_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="a signed head file published earlier (repeatable)",
+)
+def ledger_verify(head_files):
+    """Recompute the hash chain; exit 1 naming the first bad event. With
+    --against, also check the chain still contains each published head."""
+    from app.services import ledger, ledger_heads
 
     result = ledger.verify()
-    if result["ok"]:
-        click.echo(f"台账完整：{result['events']} 个事件，链头 {result['head']}")
-        return
-    click.echo(
-        f"台账校验失败：第一个异常事件 seq={result['first_bad_seq']}（{result['reason']}）",
-        err=True,
-    )
-    sys.exit(1)
+    failures = []
+    if not result["ok"]:
+        failures.append(
+            f"第一个异常事件 seq={result['first_bad_seq']}（{result['reason']}）"
+        )
+    for path in head_files:
+        try:
+            head_file = ledger_heads.load_head_file(path)
+        except ValueError as exc:
+            failures.append(str(exc))
+            continue
+        checked = ledger_heads.verify_against(head_file)
+        if checked["against"]:
+            failures.append(f"{path}：{checked['against']}")
+        else:
+            click.echo(f"与链头文件一致：{path}（seq={head_file['seq']}）")
+    if failures:
+        click.echo("台账校验失败：", err=True)
+        for line in failures:
+            click.echo(f"  {line}", err=True)
+        sys.exit(1)
+    click.echo(f"台账完整：{result['events']} 个事件，链头 {result['head']}")
+
+
+@ledger_cli.command("head")
+@click.option("--out", type=click.Path(dir_okay=False), default=None)
+def ledger_head(out):
+    """Write the current chain head as a signed head file (for auditors)."""
+    import json
+
+    from app.services import ledger_heads
+
+    text = json.dumps(ledger_heads.current_head_file(), ensure_ascii=False, indent=2)
+    if out:
+        with open(out, "w", encoding="utf-8") as fh:
+            fh.write(text + "\n")
+        click.echo(f"已写入 {out}")
+    else:
+        click.echo(text)
+
+
+@ledger_cli.command("publish")
+def ledger_publish():
+    """Publish today's chain head on the public site (run daily, e.g. from cron)."""
+    from app.services import ledger_heads
+
+    row = ledger_heads.publish_today()
+    click.echo(f"{row.day.isoformat()} 链头 seq={row.seq} hash={row.hash}")
 
 
 @click.command("demo")

@@ -32,6 +32,9 @@ PARTIES = {
     "contractor": ("云南绿土环境修复工程有限公司", "91530100MA6KDEM07", "enterprise"),
     "facility": ("德宏州芒市水泥窑协同处置有限公司", "91533103MA6KDEM08", "enterprise"),
     "evaluator": ("昆明中环效果评估咨询有限公司", "91530100MA6KDEM09", "enterprise"),
+    "group": ("云南德宏有色金属集团有限公司", "91533100MA6KDEM10", "enterprise"),
+    "developer": ("陇川县兴边房地产开发有限公司", "91533124MA6KDEM11", "enterprise"),
+    "falsifier": ("云南速检环境咨询有限公司", "91530100MA6KDEM12", "enterprise"),
 }
 USERS = [
     # username, role, party key, department, display name
@@ -283,6 +286,42 @@ class Demo:
             },
         )
 
+    def transfer(self, key: str, to: str, responsible: bool) -> None:
+        from app.services import responsibility
+
+        site = db.session.get(Case, self.case_ids[key]).site
+        responsibility.transfer_land(
+            self.u(self.holder(key)),
+            site.code,
+            {"transferee_credit_code": self.code(to),
+             "contract_date": (clock.today() - timedelta(days=3)).isoformat(),
+             "transferee_responsible": responsible},
+        )  # fmt: skip
+
+    def county_events(self) -> list[tuple[datetime, callable]]:
+        """Events not tied to one plot: a succession and a ban."""
+        from app.services import responsibility
+
+        def succession():
+            responsibility.succession(
+                self.u("env_officer"),
+                str(self.parties["smelter"].id),
+                {"successor_credit_code": self.code("group"),
+                 "note": "陇川铅锌冶炼公司吸收合并入德宏有色金属集团，由集团承继其债权债务"},
+            )  # fmt: skip
+
+        def ban():
+            party = db.session.get(Party, self.parties["falsifier"].id)
+            parties.ban(
+                self.u("env_officer"),
+                party,
+                {"until": "2029-12-31",
+                 "reason": "在某地块调查报告中篡改检测数据，出具虚假报告（土壤污染防治法第九十条）"},
+            )  # fmt: skip
+
+        return [(datetime(2026, 3, 16, 10, 0, tzinfo=clock.CHINA_TZ), succession),
+                (datetime(2025, 11, 4, 15, 0, tzinfo=clock.CHINA_TZ), ban)]  # fmt: skip
+
     def evaluation(self, key: str, passed: bool) -> None:
         cases.assign(
             self.u(self.holder(key)),
@@ -342,6 +381,11 @@ def _story(d: Demo, plot) -> list[tuple[int, callable]]:
         add((45, lambda: d.approve_joint(key)))
     if upto("risk_assessment_review"):
         add((100, lambda: d.risk(key, acceptable=False)))
+    if story == "risk_assessment_review":
+        # Returned once for a missing exposure pathway, then corrected and resubmitted.
+        add((108, lambda: d.act("env_officer", key, "return",
+                                "未评估地下水摄入途径，请补充后重新提交")))
+        add((118, lambda: d.risk(key, acceptable=False)))
     if upto("listed"):
         add(
             (
@@ -351,6 +395,9 @@ def _story(d: Demo, plot) -> list[tuple[int, callable]]:
                 ),
             )
         )
+    if key == "p11":
+        # Sold while listed; the contract makes the buyer answer for the clean-up.
+        add((140, lambda: d.transfer(key, "developer", responsible=True)))
     if story == "risk_control":
         add((125, lambda: d.act("env_officer", key, "require_control", "暂不开发，实施风险管控")))
         add((160, lambda: d.file(d.holder(key), key, "monitoring_report", {
@@ -413,6 +460,8 @@ def build_demo(end: datetime | None = None) -> str:
         for j, (offset, step) in enumerate(steps):
             at = start + timedelta(days=offset, minutes=j * 7 + i)
             heapq.heappush(queue, (at, i, j, step))
+    for k, (at, step) in enumerate(d.county_events()):
+        heapq.heappush(queue, (at, 1000 + k, 0, step))
     while queue:
         at, _, _, step = heapq.heappop(queue)
         with clock.frozen(at):

@@ -352,3 +352,81 @@ class Lock(db.Model):
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     counter: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Ban(db.Model):
+    """A ban on a unit (禁止从事相关业务), by the bureau, with its reason; lifted, never deleted."""
+
+    __tablename__ = "bans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), index=True)
+    until: Mapped[date | None] = mapped_column(Date)
+    lifelong: Mapped[bool] = mapped_column(Boolean, default=False)
+    reason: Mapped[str] = mapped_column(Text)
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    lifted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    lifted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    lift_reason: Mapped[str | None] = mapped_column(Text)
+
+    decided_by: Mapped[User] = relationship(foreign_keys=[decided_by_id])
+
+
+class Determination(db.Model):
+    """认定: the bureau names the responsible party of a case where it is disputed
+    or unknown, jointly with natural resources — proposed by one department,
+    effective only once the other has signed."""
+
+    __tablename__ = "determinations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"))
+    basis: Mapped[str] = mapped_column(String(30))
+    reason: Mapped[str] = mapped_column(Text)
+    evidence_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    status: Mapped[str] = mapped_column(String(20), default="proposed", index=True)
+    proposed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    proposed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    signed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    party: Mapped[Party] = relationship()
+    proposed_by: Mapped[User] = relationship(foreign_keys=[proposed_by_id])
+    signed_by: Mapped[User | None] = relationship(foreign_keys=[signed_by_id])
+
+
+class Handover(db.Model):
+    """土壤污染防治法 第六十七条: on a land-use-right transfer the reports of the plot
+    are handed to the transferee; this records which, from whom, to whom."""
+
+    __tablename__ = "handovers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    from_party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), index=True)
+    to_party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), index=True)
+    contract_date: Mapped[date] = mapped_column(Date)
+    transferee_responsible: Mapped[bool] = mapped_column(Boolean, default=False)
+    filing_ids: Mapped[list] = mapped_column(JSON)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    from_party: Mapped[Party] = relationship(foreign_keys=[from_party_id])
+    to_party: Mapped[Party] = relationship(foreign_keys=[to_party_id])
+
+
+class LedgerHead(db.Model):
+    """A published chain head (sequence number and hash), signed with the
+    bureau's Ed25519 key; auditors keep copies outside the database."""
+
+    __tablename__ = "ledger_heads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, index=True)
+    hash: Mapped[str] = mapped_column(String(64))
+    published_at: Mapped[str] = mapped_column(String(32), index=True)
+    day: Mapped[date] = mapped_column(Date, unique=True)
+    signature: Mapped[str] = mapped_column(String(200))
+    key_id: Mapped[str] = mapped_column(String(64))

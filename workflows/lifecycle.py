@@ -164,8 +164,8 @@ GUARD_UNLESS_MESSAGES_ZH = {
 
 def actors_for(action: str, state: str) -> set[str]:
     if action == "submit":
-        return SUBMITTERS.get(state, set())
-    return ACTORS.get(action, set())
+        return set(SUBMITTERS.get(state, ()))
+    return set(ACTORS.get(action, ()))
 
 
 @dataclass
@@ -181,7 +181,7 @@ class CaseFacts:
     evaluation_passed: bool = False
     has_comment: bool = False
     notice_published: bool = False
-    manifests_settled: bool = True
+    manifests_settled: bool = False
     monitoring_filed: bool = False
 
 

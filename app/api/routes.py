@@ -7,20 +7,23 @@ import json
 
 from flask import current_app, g, jsonify, request, send_file
 from flask_login import current_user
+from sqlalchemy import select
 
 from app.api import bp
 from app.errors import Forbidden, NotFound, Unauthorized, UnsupportedMediaType, ValidationError
 from app.extensions import db, limiter
-from app.models import Document
+from app.models import Document, LedgerHead
+from app.services import accountability as accountability_service
 from app.services import auth as auth_service
 from app.services import cases as case_service
 from app.services import filings as filing_service
 from app.services import ledger as ledger_service
+from app.services import ledger_heads, storage, uploads
 from app.services import manifests as manifest_service
 from app.services import parties as party_service
+from app.services import responsibility as responsibility_service
 from app.services import screening as screening_service
 from app.services import sites as site_service
-from app.services import storage, uploads
 
 # ---------------------------------------------------------------- helpers
 
@@ -48,13 +51,22 @@ def login_required(view):
     return wrapper
 
 
+def _refuse_constant(name):
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_json(raw: bytes | str, field: str = "_"):
+    """Strict JSON: no NaN/Infinity, and nesting too deep is a 400, not a crash."""
+    try:
+        return json.loads(raw, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError):
+        raise ValidationError("请求内容不是合法的 JSON", {field: "JSON 解析失败"}) from None
+
+
 def json_body():
     if not request.is_json:
         raise UnsupportedMediaType("请求体须为 JSON（Content-Type: application/json）")
-    data = request.get_json(silent=True)
-    if data is None:
-        raise ValidationError("请求体不是合法的 JSON", {"_": "JSON 解析失败"})
-    return data
+    return parse_json(request.get_data(cache=True))
 
 
 def page_args() -> tuple[int, int]:
@@ -204,11 +216,7 @@ def create_filing(case_id):
     key = request.headers.get("Idempotency-Key")
     if request.mimetype == "multipart/form-data":
         kind = request.form.get("kind")
-        raw = request.form.get("data", "{}")
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            raise ValidationError("data 须为 JSON 文本", {"data": "JSON 解析失败"}) from None
+        data = parse_json(request.form.get("data", "{}"), "data")
         files = [
             filing_service.Upload(name=f.filename or "document.pdf", data=f.read())
             for f in request.files.getlist("files")
@@ -243,8 +251,11 @@ def list_filings(case_id):
 @bp.get("/cases/<int:case_id>/ledger")
 @login_required
 def case_ledger(case_id):
-    case_service.load(g.user, case_id)
+    case, caps = case_service.load(g.user, case_id)
     events = ledger_service.case_events(case_id)
+    if caps == {"former_party"}:
+        cutoff = ledger_service.iso(case_service.history_cutoff(g.user, case))
+        events = [e for e in events if e.at <= cutoff]
     return jsonify({"events": [ledger_service.to_json(e) for e in events]})
 
 
@@ -360,11 +371,110 @@ def create_party():
     return jsonify(party_service.to_json(party)), 201
 
 
-@bp.get("/parties/<code>")
+@bp.get("/parties/<ref>")
 @login_required
-def get_party(code):
-    party = party_service.get_or_404(code)
+def get_party(ref):
+    party = responsibility_service._party_ref(ref)
     return jsonify(party_service.to_json(party))
+
+
+@bp.post("/parties/<ref>/succession")
+@login_required
+def party_succession(ref):
+    return jsonify(responsibility_service.succession(g.user, ref, json_body()))
+
+
+@bp.post("/parties/<ref>/dissolution")
+@login_required
+def party_dissolution(ref):
+    return jsonify(responsibility_service.fall_to_government(g.user, ref, json_body()))
+
+
+@bp.post("/parties/<ref>/ban")
+@login_required
+def party_ban(ref):
+    party = responsibility_service._party_ref(ref)
+    return jsonify(party_service.to_json(party_service.ban(g.user, party, json_body())))
+
+
+@bp.post("/parties/<ref>/ban/lift")
+@login_required
+def party_lift_ban(ref):
+    party = responsibility_service._party_ref(ref)
+    return jsonify(party_service.to_json(party_service.lift_ban(g.user, party, json_body())))
+
+
+@bp.get("/parties/<ref>/credit")
+@login_required
+def party_credit(ref):
+    party = responsibility_service._party_ref(ref)
+    full = g.user.role in ("bureau", "admin") or g.user.party_id == party.id
+    return jsonify(party_service.credit_record(party, public=not full))
+
+
+@bp.get("/public/parties/<code>/credit")
+def public_party_credit(code):
+    party = party_service.get_or_404(code)
+    return jsonify(party_service.credit_record(party, public=True))
+
+
+# ---------------------------------------------------------------- responsibility
+
+
+@bp.post("/cases/<int:case_id>/determinations")
+@login_required
+def propose_determination(case_id):
+    det = responsibility_service.propose_determination(g.user, case_id, json_body())
+    return jsonify(responsibility_service.determination_json(det)), 201
+
+
+@bp.post("/determinations/<int:determination_id>/sign")
+@login_required
+def sign_determination(determination_id):
+    det = responsibility_service.sign_determination(g.user, determination_id)
+    return jsonify(responsibility_service.determination_json(det))
+
+
+@bp.post("/sites/<code>/transfer")
+@login_required
+def transfer_site(code):
+    handover = responsibility_service.transfer_land(g.user, code, json_body())
+    return jsonify(responsibility_service.handover_json(handover)), 201
+
+
+@bp.get("/cases/<int:case_id>/accountability")
+@login_required
+def case_accountability(case_id):
+    return jsonify(accountability_service.for_case(g.user, case_id))
+
+
+# ---------------------------------------------------------------- published ledger heads
+
+
+@bp.get("/public/ledger/heads")
+def public_ledger_heads():
+    ledger_heads.publish_today()
+    page, per_page = page_args()
+    result = db.paginate(
+        select(LedgerHead).order_by(LedgerHead.day.desc()),
+        page=page, per_page=per_page, max_per_page=100, error_out=False,
+    )  # fmt: skip
+    return jsonify(
+        {
+            "items": [ledger_heads.head_row_file(h) for h in result.items],
+            "total": result.total,
+            "page": result.page,
+            "key": ledger_heads.public_key_info(),
+        }
+    )
+
+
+@bp.get("/public/ledger/head")
+def public_ledger_head():
+    """The current head as a signed file an auditor can keep."""
+    response = jsonify(ledger_heads.current_head_file())
+    response.headers["Content-Disposition"] = "attachment; filename=ledger-head.json"
+    return response
 
 
 @bp.get("/ledger/verify")

@@ -8,6 +8,8 @@ then finds the version moved and gets ``stale_version``.
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from sqlalchemy import exists, false, func, or_, select, true
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -71,7 +73,23 @@ def capacities(user: User, case: Case, assignments: list[Assignment] | None = No
     if assignments is None:
         assignments = current_assignments(case.id)
     caps.update(a.role for a in assignments if a.party_id == user.party_id)
+    if not caps and history_cutoff(user, case) is not None:
+        caps.add("former_party")  # read-only: a previous landholder or responsible party
     return caps
+
+
+def history_cutoff(user: User, case: Case):
+    """When ``user``'s party stopped being landholder or responsible party of the
+    case (it keeps read access to the history up to then), or None."""
+    if user.party_id is None:
+        return None
+    return db.session.scalar(
+        select(func.max(Responsibility.valid_to)).where(
+            Responsibility.case_id == case.id,
+            Responsibility.party_id == user.party_id,
+            Responsibility.valid_to.is_not(None),
+        )
+    )
 
 
 def visible_cases_clause(user: User):
@@ -91,6 +109,7 @@ def visible_cases_clause(user: User):
             Assignment.party_id == pid,
             Assignment.ended_at.is_(None),
         ),
+        exists().where(Responsibility.case_id == Case.id, Responsibility.party_id == pid),
     )
 
 
@@ -409,14 +428,15 @@ def to_json(case: Case, user: User, caps: set[str] | None = None) -> dict:
         caps = capacities(user, case, assignments)
     facts = facts_for(case)
     allowed, blocked = allowed_actions(case, caps, facts)
-    reviews = list(
-        db.session.scalars(
-            select(Review)
-            .options(selectinload(Review.user))
-            .where(Review.case_id == case.id)
-            .order_by(Review.id)
-        )
-    )
+    # A former landholder or responsible party sees the history up to its hand-over.
+    cutoff = history_cutoff(user, case) if caps == {"former_party"} else None
+    review_query = select(Review).options(selectinload(Review.user)).where(Review.case_id == case.id)
+    if cutoff is not None:
+        review_query = review_query.where(Review.at <= cutoff)
+    reviews = list(db.session.scalars(review_query.order_by(Review.id)))
+    manifest_rows = manifest_service.for_case(case.id)
+    if cutoff is not None:
+        manifest_rows = [m for m in manifest_rows if _aware(m.created_at) <= _aware(cutoff)]
     return {
         "id": case.id,
         "site": site_service.to_json(case.site),
@@ -428,10 +448,10 @@ def to_json(case: Case, user: User, caps: set[str] | None = None) -> dict:
         "your_roles": sorted(caps),
         "allowed_actions": allowed,
         "blocked_actions": blocked,
-        "filings": filing_service.list_json(case.id),
+        "filings": filing_service.list_json(case.id, until=cutoff),
         "responsibility": responsibility_json(case, assignments),
         "assignments": [assignment_json(a) for a in assignments],
-        "manifests": [manifest_service.to_json(m) for m in manifest_service.for_case(case.id)],
+        "manifests": [manifest_service.to_json(m) for m in manifest_rows],
         "reviews": [
             {
                 "round": r.round,
@@ -446,6 +466,10 @@ def to_json(case: Case, user: User, caps: set[str] | None = None) -> dict:
             for r in reviews
         ],
     }
+
+
+def _aware(at):
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def list_for(user: User, *, state: str | None = None, page: int = 1, per_page: int = 20):

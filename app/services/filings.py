@@ -441,8 +441,8 @@ def filing_json(f: Filing) -> dict:
     }
 
 
-def list_json(case_id: int) -> list[dict]:
-    rows = db.session.scalars(
+def list_json(case_id: int, until=None) -> list[dict]:
+    query = (
         select(Filing)
         .options(
             selectinload(Filing.filer),
@@ -453,4 +453,6 @@ def list_json(case_id: int) -> list[dict]:
         .where(Filing.case_id == case_id)
         .order_by(Filing.id)
     )
-    return [filing_json(f) for f in rows]
+    if until is not None:
+        query = query.where(Filing.created_at <= until)
+    return [filing_json(f) for f in db.session.scalars(query)]
