@@ -38,6 +38,14 @@ class Config:
     JSON_AS_ASCII = False
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    BOOTSTRAP_SERVE_LOCAL = True  # no CDN: everything works offline
+    BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = {"zh_Hans_CN": "简体中文", "en": "English"}
+    # Optional map tiles, e.g. an intranet tile server "https://tiles.example/{z}/{x}/{y}.png";
+    # without one the map draws plot boundaries on a plain background.
+    MAP_TILE_URL = ""
+    MAP_TILE_ATTRIBUTION = ""
     COUNTY_NAME = "陇川县"
     COUNTY_CODE = "533124"
     SECRET_KEY_REQUIRED = True
@@ -54,6 +62,11 @@ class Config:
             "TRANSFER_DISCREPANCY_PCT": _int_env("TRANSFER_DISCREPANCY_PCT", 10),
             "COUNTY_NAME": os.environ.get("COUNTY_NAME") or cls.COUNTY_NAME,
             "COUNTY_CODE": os.environ.get("COUNTY_CODE") or cls.COUNTY_CODE,
+            "MAP_TILE_URL": os.environ.get("MAP_TILE_URL", cls.MAP_TILE_URL),
+            "MAP_TILE_ATTRIBUTION": os.environ.get(
+                "MAP_TILE_ATTRIBUTION", cls.MAP_TILE_ATTRIBUTION
+            ),
+            "LEDGER_SIGNING_KEY": os.environ.get("LEDGER_SIGNING_KEY") or None,
         }
         secret = os.environ.get("SECRET_KEY")
         if secret:

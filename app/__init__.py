@@ -35,6 +35,8 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
+    register_security_headers(app)
+    register_template_helpers(app)
     register_commands(app)
     logging.getLogger("app").setLevel(logging.INFO)
     return app
@@ -42,9 +44,11 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (models must be imported for migrations)
-    from app.extensions import csrf, db, limiter, login_manager, migrate
+    from app.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Shanghai")
+    bootstrap.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
@@ -57,7 +61,20 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = "请先登录。"
 
 
+def select_locale() -> str:
+    """Simplified Chinese unless the user picked English (``?lang=en``, kept in the session)."""
+    from flask import request, session
+
+    choice = request.args.get("lang")
+    if choice in ("en", "zh_Hans_CN"):
+        session["lang"] = choice
+    return session.get("lang", "zh_Hans_CN")
+
+
 def register_blueprints(app: Flask) -> None:
+    import xstatic.pkg.leaflet as leaflet
+    from flask import Blueprint
+
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp
     from app.extensions import csrf
@@ -65,12 +82,55 @@ def register_blueprints(app: Flask) -> None:
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(auth_bp)
+    # Leaflet from the XStatic package, served by us: no CDN.
+    app.register_blueprint(
+        Blueprint("leaflet", __name__, static_folder=leaflet.BASE_DIR,
+                  static_url_path="/static/vendor/leaflet")
+    )  # fmt: skip
+    for name in ("public", "portal", "review"):
+        try:
+            module = __import__(f"app.{name}", fromlist=["bp"])
+        except ModuleNotFoundError as exc:
+            if exc.name != f"app.{name}":
+                raise
+            continue
+        app.register_blueprint(module.bp, url_prefix=getattr(module, "URL_PREFIX", None))
+
+
+def register_security_headers(app: Flask) -> None:
+    """CSP without inline script, nosniff, referrer policy, no framing."""
+
+    @app.after_request
+    def headers(response):
+        img = "'self' data:"
+        tiles = app.config.get("MAP_TILE_URL") or ""
+        if tiles.startswith(("https://", "http://")):
+            from urllib.parse import urlsplit
+
+            parts = urlsplit(tiles)
+            img += f" {parts.scheme}://{parts.netloc.replace('{s}', '*')}"
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            f"default-src 'self'; script-src 'self'; style-src 'self'; img-src {img}; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
+        return response
 
 
 def register_errorhandlers(app: Flask) -> None:
     from app.api.errors import register as register_api_errors
 
     register_api_errors(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from app import ui
+
+    ui.register(app)
 
 
 def register_commands(app: Flask) -> None:

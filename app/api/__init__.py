@@ -1,7 +1,14 @@
 """The JSON API, ``/api/v1`` (DESIGN.md §2–§8)."""
 
+import importlib
+import importlib.util
+
 from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
 from app.api import routes  # noqa: E402,F401
+
+# The public part of the API (§7) lives in its own module.
+if importlib.util.find_spec("app.api.public_routes"):
+    importlib.import_module("app.api.public_routes")

@@ -59,7 +59,18 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
+HOME = {
+    "bureau": "review.queue",
+    "admin": "review.parties",
+    "facility": "portal.manifests",
+}
+
+
 @bp.get("/account")
 @login_required
 def home():
-    return render_template("auth/home.html", logout_form=LogoutForm())
+    """Where each role starts its day."""
+    endpoint = HOME.get(current_user.role, "portal.index")
+    if endpoint not in current_app.view_functions:
+        endpoint = "public.index" if "public.index" in current_app.view_functions else None
+    return redirect(url_for(endpoint) if endpoint else "/")

@@ -1,0 +1,185 @@
+"""Template helpers shared by every blueprint: labels, dates in Beijing time,
+and the lifecycle diagram drawn from ``workflows`` itself."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from html import escape
+
+from flask import Flask
+from markupsafe import Markup
+
+import workflows
+from app.services import clock
+
+_NODE_W, _NODE_H, _GAP_X, _GAP_Y = 132, 40, 38, 56
+
+
+def _layout() -> dict[str, tuple[int, int]]:
+    """Longest-path layering over the forward transitions (returns, reopen and
+    failed evaluations go backwards and are drawn as back edges)."""
+    forward = [
+        (t["source"], t["dest"])
+        for t in workflows.TRANSITIONS
+        if t["dest"] and t["trigger"] not in ("return", "reopen")
+    ]
+    edges: list[tuple[str, str]] = []
+    for src, dst in forward:
+        for s in src if isinstance(src, list) else [src]:
+            if not (s == "evaluation_review" and dst == "works"):
+                edges.append((s, dst))
+    layer = {s: 0 for s in workflows.STATES}
+    changed = True
+    while changed:  # a DAG once back edges are dropped: settles in |V| rounds
+        changed = False
+        for s, d in edges:
+            if d != "released" and layer[d] < layer[s] + 1:
+                layer[d] = layer[s] + 1
+                changed = True
+    layer["released"] = max(layer.values()) + 1
+    # The risk-control branch after "listed" is drawn on a row of its own.
+    pos = {s: (layer[s], 1 if s == "risk_control" else 0) for s in workflows.STATES}
+    return pos
+
+
+def state_diagram_svg(current: str | None = None, *, labels=None) -> Markup:
+    """An SVG of the lifecycle, the current state highlighted."""
+    labels = labels or workflows.STATE_LABELS_ZH
+    pos = _layout()
+    per_row = 7
+    placed: dict[str, tuple[float, float]] = {}
+    for s, (col, row) in pos.items():
+        # Wrap the long chain onto two bands so it fits a page.
+        band, c = divmod(col, per_row)
+        x = 10 + c * (_NODE_W + _GAP_X)
+        y = 10 + (band * 2 + row) * (_NODE_H + _GAP_Y)
+        placed[s] = (x, y)
+    width = 10 + per_row * (_NODE_W + _GAP_X)
+    height = 10 + 4 * (_NODE_H + _GAP_Y)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'class="state-diagram" role="img" aria-label="案件流程图">',
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
+        'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
+        'fill="#667085"/></marker></defs>',
+    ]
+    drawn = set()
+    for t in workflows.TRANSITIONS:
+        if not t["dest"]:
+            continue
+        sources = t["source"] if isinstance(t["source"], list) else [t["source"]]
+        for s in sources:
+            key = (s, t["dest"])
+            if key in drawn:
+                continue
+            drawn.add(key)
+            x1, y1 = placed[s]
+            x2, y2 = placed[t["dest"]]
+            back = t["trigger"] in ("return", "reopen") or (x2 < x1 and y2 <= y1)
+            cls = "edge back" if back else "edge"
+            sx, sy = x1 + _NODE_W / 2, y1 + _NODE_H / 2
+            ex, ey = x2 + _NODE_W / 2, y2 + _NODE_H / 2
+            if back:
+                mid_y = min(y1, y2) - 14
+                path = f"M{sx},{y1} C{sx},{mid_y} {ex},{mid_y} {ex},{y2}"
+            else:
+                # leave from the right edge, enter on the left edge
+                sx, ex = x1 + _NODE_W, x2
+                if y2 != y1 and abs(x2 - x1) < 1:
+                    sx, sy, ex, ey = x1 + _NODE_W / 2, y1 + _NODE_H, x2 + _NODE_W / 2, y2
+                path = f"M{sx},{sy} L{ex},{ey}"
+            title = escape(workflows.ACTION_LABELS_ZH.get(t["trigger"], t["trigger"]))
+            parts.append(
+                f'<path class="{cls}" d="{path}" marker-end="url(#arrow)">'
+                f"<title>{title}</title></path>"
+            )
+    for s, (x, y) in placed.items():
+        cls = "node current" if s == current else "node"
+        parts.append(
+            f'<g class="{cls}" data-state="{s}"><rect x="{x}" y="{y}" width="{_NODE_W}" '
+            f'height="{_NODE_H}" rx="6"/><text x="{x + _NODE_W / 2}" y="{y + _NODE_H / 2 + 5}" '
+            f'text-anchor="middle">{escape(labels[s])}</text></g>'
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 (every text part is escaped above)
+
+
+def cst(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A timestamp in Beijing time."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value.isoformat()
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(clock.CHINA_TZ).strftime(fmt)
+
+
+def days_since(value) -> int:
+    if value is None:
+        return 0
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return max((clock.now() - value).days, 0)
+
+
+NAV = {
+    None: [("public.index", "名录"), ("public.map_view", "地图"), ("public.indicators", "统计指标"),
+           ("public.report", "举报")],
+    "landholder": [("portal.index", "我的地块与案件"), ("portal.new_site", "登记地块"),
+                   ("portal.manifests", "转运联单")],
+    "contractor": [("portal.index", "我的案件"), ("portal.manifests", "转运联单")],
+    "evaluator": [("portal.index", "我的案件")],
+    "facility": [("portal.manifests", "接收联单")],
+    "bureau": [("review.queue", "审查工作台"), ("review.cases", "全部案件"),
+               ("review.manifests", "转运联单"), ("review.parties", "单位"),
+               ("review.tipoffs", "举报线索"), ("review.ledger", "问责台账")],
+    "admin": [("review.parties", "单位"), ("review.ledger", "问责台账")],
+}  # fmt: skip
+
+
+def nav_items() -> list[tuple[str, str]]:
+    """Navigation for the current user, limited to endpoints that exist."""
+    from flask import current_app
+    from flask_babel import gettext
+    from flask_login import current_user
+
+    role = current_user.role if current_user.is_authenticated else None
+    items = NAV.get(role, []) if role else NAV[None]
+    endpoints = current_app.view_functions
+    return [(e, gettext(label)) for e, label in items if e in endpoints]
+
+
+def register(app: Flask) -> None:
+    from app.services.filings import KIND_LABELS_ZH
+    from app.services.sites import PLANNED_USE_ZH, TRIGGER_ZH
+
+    app.jinja_env.filters["cst"] = cst
+    app.jinja_env.filters["days_since"] = days_since
+
+    @app.context_processor
+    def labels():
+        from flask_babel import get_locale
+
+        return {
+            "get_locale": get_locale,
+            "nav_items": nav_items,
+            "url_rules": {rule.endpoint for rule in app.url_map.iter_rules()},
+            "STATE_LABELS": workflows.STATE_LABELS_ZH,
+            "ACTION_LABELS": workflows.ACTION_LABELS_ZH,
+            "KIND_LABELS": KIND_LABELS_ZH,
+            "PLANNED_USE_LABELS": PLANNED_USE_ZH,
+            "TRIGGER_LABELS": TRIGGER_ZH,
+            "LEVEL_LABELS": {
+                "below_screening": "未超筛选值",
+                "above_screening": "超筛选值",
+                "above_intervention": "超管制值",
+                "no_standard": "无标准值",
+            },
+            "state_diagram_svg": state_diagram_svg,
+        }
