@@ -87,6 +87,16 @@ def register_blueprints(app: Flask) -> None:
         Blueprint("leaflet", __name__, static_folder=leaflet.BASE_DIR,
                   static_url_path="/static/vendor/leaflet")
     )  # fmt: skip
+    @app.get("/favicon.ico")
+    def favicon():
+        from flask import redirect, url_for
+
+        return redirect(url_for("static", filename="favicon.svg"), code=301)
+
+    @app.get("/healthz")
+    def healthz():
+        return {"ok": True}
+
     for name in ("public", "portal", "review"):
         try:
             module = __import__(f"app.{name}", fromlist=["bp"])

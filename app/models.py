@@ -430,3 +430,65 @@ class LedgerHead(db.Model):
     day: Mapped[date] = mapped_column(Date, unique=True)
     signature: Mapped[str] = mapped_column(String(200))
     key_id: Mapped[str] = mapped_column(String(64))
+
+
+TIPOFF_STATUSES = ("received", "investigating", "closed")
+
+
+class Tipoff(db.Model):
+    """举报: a member of the public reports suspected illegal dumping or discharge.
+
+    Nothing identifies the reporter: no name, no address, no IP. The tracking
+    code is shown once; only its SHA-256 is kept.
+    """
+
+    __tablename__ = "tipoffs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tracking_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    township: Mapped[str] = mapped_column(String(50), index=True)
+    location: Mapped[str] = mapped_column(String(300))
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    description: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="received", index=True)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    site: Mapped[Site | None] = relationship()
+    photos: Mapped[list[TipoffPhoto]] = relationship(order_by="TipoffPhoto.id")
+    events: Mapped[list[TipoffEvent]] = relationship(order_by="TipoffEvent.id")
+
+
+class TipoffPhoto(db.Model):
+    """A photo of a tip-off, re-encoded to JPEG without metadata, stored by SHA-256."""
+
+    __tablename__ = "tipoff_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tipoff_id: Mapped[int] = mapped_column(ForeignKey("tipoffs.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int]
+    mime: Mapped[str] = mapped_column(String(50))
+    width: Mapped[int]
+    height: Mapped[int]
+
+
+class TipoffEvent(db.Model):
+    """One step of the bureau's handling of a tip-off: a status, a note, a plot link."""
+
+    __tablename__ = "tipoff_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tipoff_id: Mapped[int] = mapped_column(ForeignKey("tipoffs.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)
+    # Shown to the reporter on the tracking page (never the officer's name).
+    public: Mapped[bool] = mapped_column(Boolean, default=True)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    site: Mapped[Site | None] = relationship()
+    user: Mapped[User | None] = relationship()

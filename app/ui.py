@@ -49,13 +49,16 @@ def state_diagram_svg(current: str | None = None, *, labels=None) -> Markup:
     per_row = 7
     placed: dict[str, tuple[float, float]] = {}
     for s, (col, row) in pos.items():
-        # Wrap the long chain onto two bands so it fits a page.
+        # A serpentine: the second band runs right to left, so the chain turns
+        # a corner instead of jumping back across the page.
         band, c = divmod(col, per_row)
+        if band % 2:
+            c = per_row - 1 - c
         x = 10 + c * (_NODE_W + _GAP_X)
         y = 10 + (band * 2 + row) * (_NODE_H + _GAP_Y)
         placed[s] = (x, y)
     width = 10 + per_row * (_NODE_W + _GAP_X)
-    height = 10 + 4 * (_NODE_H + _GAP_Y)
+    height = max(y for _, y in placed.values()) + _NODE_H + 20
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'class="state-diagram" role="img" aria-label="案件流程图">',
@@ -75,18 +78,21 @@ def state_diagram_svg(current: str | None = None, *, labels=None) -> Markup:
             drawn.add(key)
             x1, y1 = placed[s]
             x2, y2 = placed[t["dest"]]
-            back = t["trigger"] in ("return", "reopen") or (x2 < x1 and y2 <= y1)
+            back = t["trigger"] in ("return", "reopen") or (
+                s == "evaluation_review" and t["dest"] == "works"
+            )
             cls = "edge back" if back else "edge"
             sx, sy = x1 + _NODE_W / 2, y1 + _NODE_H / 2
             ex, ey = x2 + _NODE_W / 2, y2 + _NODE_H / 2
             if back:
                 mid_y = min(y1, y2) - 14
                 path = f"M{sx},{y1} C{sx},{mid_y} {ex},{mid_y} {ex},{y2}"
+            elif abs(y2 - y1) < 1:
+                # same row: leave from the facing edges
+                sx, ex = (x1 + _NODE_W, x2) if x2 > x1 else (x1, x2 + _NODE_W)
+                path = f"M{sx},{sy} L{ex},{ey}"
             else:
-                # leave from the right edge, enter on the left edge
-                sx, ex = x1 + _NODE_W, x2
-                if y2 != y1 and abs(x2 - x1) < 1:
-                    sx, sy, ex, ey = x1 + _NODE_W / 2, y1 + _NODE_H, x2 + _NODE_W / 2, y2
+                sy, ey = (y1 + _NODE_H, y2) if y2 > y1 else (y1, y2 + _NODE_H)
                 path = f"M{sx},{sy} L{ex},{ey}"
             title = escape(workflows.ACTION_LABELS_ZH.get(t["trigger"], t["trigger"]))
             parts.append(
@@ -126,6 +132,64 @@ def days_since(value) -> int:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return max((clock.now() - value).days, 0)
+
+
+EVENT_LABELS_ZH = {
+    "site_registered": "登记地块",
+    "assign": "委托单位",
+    "manifest_reported": "报告转运联单",
+    "manifest_dispatched": "联单发运",
+    "manifest_received": "确认接收",
+    "manifest_resolved": "处理数量差异",
+    "responsibility_changed": "责任人变更",
+    "responsibility_determined": "责任人认定生效",
+    "determination_proposed": "提出责任人认定",
+    "land_transferred": "土地使用权转让",
+    "party_registered": "登记单位",
+    "party_succeeded": "单位注销与承继",
+    "party_vanished": "责任主体灭失",
+    "party_banned": "禁止从事相关业务",
+    "party_ban_lifted": "解除禁入",
+    "user_created": "创建用户",
+    "document_issued": "签发文书",
+}
+FIELD_LABELS_ZH = {
+    "unit_credit_code": "单位统一社会信用代码",
+    "contractor_credit_code": "施工单位统一社会信用代码",
+    "evaluator_credit_code": "评估单位统一社会信用代码",
+    "project_lead": "项目负责人",
+    "conclusion": "结论",
+    "carcinogenic_risk_max": "最大致癌风险",
+    "hazard_quotient_max": "最大危害商",
+    "risk_acceptable": "风险可接受",
+    "targets": "修复目标值",
+    "technology": "修复技术",
+    "offsite_transfer": "异位转运",
+    "volume_m3": "土方量（m³）",
+    "start_date": "开始日期",
+    "end_date": "结束日期",
+    "groundwater_measures": "地下水保护措施",
+    "media": "监测介质",
+    "summary": "情况摘要",
+    "project_overview": "工程概况",
+    "environmental_impacts": "主要环境影响",
+    "protective_measures": "环境保护措施",
+    "contact": "联系方式",
+    "percent_complete": "完成比例（%）",
+    "passed": "达到修复目标",
+    "results": "检测结果",
+}
+
+
+def event_label(action: str) -> str:
+    from app.services.filings import KIND_LABELS_ZH
+
+    return (
+        workflows.ACTION_LABELS_ZH.get(action)
+        or KIND_LABELS_ZH.get(action)
+        or EVENT_LABELS_ZH.get(action)
+        or action
+    )
 
 
 NAV = {
@@ -182,4 +246,12 @@ def register(app: Flask) -> None:
                 "no_standard": "无标准值",
             },
             "state_diagram_svg": state_diagram_svg,
+            "event_label": event_label,
+            "FIELD_LABELS": FIELD_LABELS_ZH,
+            "BASIS_LABELS": {
+                "polluter": "污染者",
+                "successor": "承继单位",
+                "transferee": "土地使用权受让人",
+                "county_government": "县级人民政府",
+            },
         }

@@ -1,0 +1,121 @@
+"""The case page, shared by the portal and the review desk: one template, the
+same service calls; each blueprint only says where its links point."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_login import current_user
+
+import workflows
+from app.errors import InvalidTransition, StaleVersion, ValidationError
+from app.portal.forms import ActionForm, AssignmentForm
+from app.services import cases, filings, ledger
+
+# What happens next, in plain words, per state.
+NEXT_STEP = {
+    "survey": "土地使用权人委托调查单位完成土壤污染状况调查，上传调查报告和样品检测数据后提交审查。",
+    "survey_review": "生态环境局会同自然资源部门审查调查报告：先由自然资源部门会签，再由生态环境部门审批。",
+    "risk_assessment": "调查发现超过筛选值：土壤污染责任人开展风险评估，提交风险评估报告。",
+    "risk_assessment_review": "生态环境局会同自然资源部门审查风险评估报告。",
+    "listed": "地块已列入名录。生态环境部门决定实施修复或风险管控。",
+    "risk_control": "责任人实施风险管控并定期提交监测报告；具备条件后启动效果评估，或由生态环境部门要求转为修复。",
+    "plan_filing": "责任人编制修复方案（含施工单位、技术、土方量、地下水保护措施）并提交备案。",
+    "plan_review": "生态环境局对修复方案进行备案审查。",
+    "transfer_reporting": "异位转运污染土壤须提前 5 个工作日报告转运联单，报告后提交进入施工。",
+    "works": "施工单位公开施工公告牌，按联单转运土壤并由接收单位确认；全部接收且无数量差异后登记施工完成。",
+    "evaluation": "委托独立的第三方效果评估单位，由其提交效果评估报告。",
+    "evaluation_review": "生态环境局会同自然资源部门审查效果评估报告。",
+    "released": "已移出名录或无需列入，可依法办理土地使用手续。",
+}
+COMMENT_REQUIRED = {"return", "reopen"}
+BUTTON_CLASS = {"approve": "btn-success", "return": "btn-outline-danger", "cosign": "btn-primary",
+                "reopen": "btn-outline-secondary"}  # fmt: skip
+
+
+def filing_kinds_for(case_json: dict) -> list[str]:
+    caps = set(case_json["your_roles"])
+    return [
+        kind
+        for kind in filings.KINDS
+        if case_json["state"] in filings.KIND_STATES[kind] and caps & filings.KIND_FILERS[kind]
+    ]
+
+
+def render_case(blueprint: str, case_id: int, *, status: int = 200, form: ActionForm | None = None):
+    user = current_user._get_current_object()
+    case, caps = cases.load(user, case_id)
+    data = cases.to_json(case, user, caps)
+    events = ledger.case_events(case.id)
+    if caps == {"former_party"}:
+        cutoff = ledger.iso(cases.history_cutoff(user, case))
+        events = [e for e in events if e.at <= cutoff]
+    survey = next((f for f in reversed(data["filings"]) if f["kind"] == "survey_report"), None)
+    exceedances = filings.exceedances(survey["id"]) if survey else []
+    action_form = form or ActionForm()
+    action_form.version.data = case.version
+    return (
+        render_template(
+            "cases/detail.html",
+            bp=blueprint,
+            case=case,
+            c=data,
+            events=events,
+            survey=survey,
+            exceedances=exceedances,
+            next_step=NEXT_STEP[case.state],
+            action_form=action_form,
+            comment_required=COMMENT_REQUIRED,
+            button_class=BUTTON_CLASS,
+            filing_kinds=filing_kinds_for(data),
+            assignment_form=AssignmentForm()
+            if caps & {"landholder", "responsible"} and case.state != "released"
+            else None,
+            can_report_manifest=bool(caps & {"contractor", "responsible"})
+            and case.state in ("transfer_reporting", "works"),
+        ),
+        status,
+    )
+
+
+def handle_action(blueprint: str, case_id: int):
+    """POST of an action button. A stale or refused action re-renders the case
+    with what the user typed still in the comment box."""
+    form = ActionForm()
+    if not form.validate_on_submit():
+        flash("表单已过期或不完整，请重试。", "warning")
+        return redirect(url_for(f"{blueprint}.case", case_id=case_id))
+    payload = {"version": form.version.data, "comment": form.comment.data or None}
+    try:
+        cases.act(current_user._get_current_object(), case_id, form.action.data, payload)
+    except StaleVersion:
+        flash("已有其他人先于您处理了本案件，页面已刷新为最新状态；您填写的意见仍保留在下方，请核对后再操作。",
+              "warning")  # fmt: skip
+        return render_case(blueprint, case_id, status=409, form=form)
+    except (InvalidTransition, ValidationError) as exc:
+        if form.action.data in COMMENT_REQUIRED and not (form.comment.data or "").strip():
+            form.comment.errors = ["退回或重新启动须填写意见"]
+        flash(exc.message, "danger")
+        return render_case(blueprint, case_id, status=409, form=form)
+    label = workflows.ACTION_LABELS_ZH.get(form.action.data, form.action.data)
+    flash(f"已{label}。", "success")
+    return redirect(url_for(f"{blueprint}.case", case_id=case_id))
+
+
+def handle_assignment(blueprint: str, case_id: int):
+    form = AssignmentForm()
+    if form.validate_on_submit():
+        try:
+            cases.assign(
+                current_user._get_current_object(),
+                case_id,
+                {"role": form.role.data, "credit_code": form.credit_code.data},
+            )
+        except ValidationError as exc:
+            flash(exc.message, "danger")
+        else:
+            flash("已委托。", "success")
+    else:
+        for errors in form.errors.values():
+            for e in errors:
+                flash(e, "danger")
+    return redirect(url_for(f"{blueprint}.case", case_id=case_id) + "#assignments")

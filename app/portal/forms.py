@@ -1,0 +1,389 @@
+"""Forms of the portal. Labels and messages are Chinese; each form turns its
+fields into the JSON-shaped ``data`` the services validate, so the browser and
+the API go through exactly the same checks."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, MultipleFileField
+from wtforms import (
+    DateField,
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.services.sites import LAND_CATEGORY, PLANNED_USE_ZH, TRIGGER_ZH, TRIGGERS
+
+REQUIRED = "此项必填"
+CREDIT = Regexp(
+    r"^\s*[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{18}\s*$", message="须为 18 位统一社会信用代码"
+)
+TOWNSHIPS = ["章凤镇", "陇把镇", "景罕镇", "城子镇", "户撒阿昌族乡", "护国乡", "清平乡",
+             "王子树乡", "勐约乡"]  # fmt: skip
+YES_NO = [("", "请选择"), ("true", "是"), ("false", "否")]
+
+
+def _bool(value: str | None) -> bool | None:
+    return {"true": True, "false": False}.get(value or "")
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class SiteForm(FlaskForm):
+    name = StringField("地块名称", validators=[DataRequired(REQUIRED), Length(max=200)])
+    township = SelectField(
+        "乡镇", choices=[("", "请选择")] + [(t, t) for t in TOWNSHIPS],
+        validators=[DataRequired(REQUIRED)],
+    )  # fmt: skip
+    address = StringField("地址", validators=[DataRequired(REQUIRED), Length(max=300)])
+    area_m2 = DecimalField(
+        "面积（平方米）", places=2,
+        validators=[InputRequired(REQUIRED), NumberRange(min=0.01, message="面积须大于 0")],
+    )  # fmt: skip
+    planned_use = SelectField(
+        "规划用途", choices=[("", "请选择")] + [(k, PLANNED_USE_ZH[k]) for k in LAND_CATEGORY],
+        validators=[DataRequired(REQUIRED)],
+    )  # fmt: skip
+    former_industry = StringField(
+        "原用途/原行业", validators=[DataRequired(REQUIRED), Length(max=200)]
+    )
+    trigger = SelectField(
+        "调查原因", choices=[("", "请选择")] + [(k, TRIGGER_ZH[k]) for k in TRIGGERS],
+        validators=[DataRequired(REQUIRED)],
+    )  # fmt: skip
+    responsible_party_credit_code = StringField(
+        "土壤污染责任人统一社会信用代码（与土地使用权人不同时填写）",
+        validators=[Optional(), CREDIT],
+    )
+    boundary = HiddenField("地块边界（GeoJSON）")
+    boundary_file = FileField("或上传边界 GeoJSON 文件")
+    submit = SubmitField("登记地块")
+
+    def to_data(self) -> dict:
+        data = {
+            "name": self.name.data,
+            "township": self.township.data,
+            "address": self.address.data,
+            "area_m2": float(self.area_m2.data) if self.area_m2.data is not None else None,
+            "planned_use": self.planned_use.data,
+            "former_industry": self.former_industry.data,
+            "trigger": self.trigger.data,
+        }
+        if self.responsible_party_credit_code.data:
+            data["responsible_party_credit_code"] = self.responsible_party_credit_code.data
+        return data
+
+
+class ActionForm(FlaskForm):
+    action = HiddenField(validators=[DataRequired()])
+    version = IntegerField(validators=[InputRequired()])
+    comment = TextAreaField("意见", validators=[Length(max=5000)])
+
+
+class AssignmentForm(FlaskForm):
+    role = SelectField(
+        "委托类型",
+        choices=[
+            ("evaluator", "效果评估单位"),
+            ("contractor", "修复施工单位"),
+            ("surveyor", "调查单位"),
+        ],
+    )
+    credit_code = StringField("统一社会信用代码", validators=[DataRequired(REQUIRED), CREDIT])
+    submit = SubmitField("委托")
+
+
+class ManifestForm(FlaskForm):
+    quantity_t = DecimalField(
+        "计划转运量（吨）", places=3,
+        validators=[InputRequired(REQUIRED), NumberRange(min=0.001, message="须大于 0")],
+    )  # fmt: skip
+    mode = SelectField("运输方式", choices=[("road", "公路"), ("rail", "铁路"), ("water", "水路")])
+    route = TextAreaField("运输路线", validators=[DataRequired(REQUIRED), Length(max=2000)])
+    origin_address = StringField("起运地址", validators=[DataRequired(REQUIRED), Length(max=300)])
+    destination_facility_credit_code = StringField(
+        "接收单位统一社会信用代码", validators=[DataRequired(REQUIRED), CREDIT]
+    )
+    destination_county = StringField("接收地（县/市）", validators=[DataRequired(REQUIRED)])
+    planned_start = DateField("计划开始日期", validators=[InputRequired(REQUIRED)])
+    planned_end = DateField("计划结束日期", validators=[InputRequired(REQUIRED)])
+    final_disposal = StringField("最终处置方式", validators=[DataRequired(REQUIRED)])
+    submit = SubmitField("报告转运联单")
+
+    def validate_planned_end(self, field):
+        if self.planned_start.data and field.data and field.data < self.planned_start.data:
+            raise ValidationError("结束日期不能早于开始日期")
+
+    def to_data(self) -> dict:
+        return {
+            "quantity_t": float(self.quantity_t.data),
+            "mode": self.mode.data,
+            "route": self.route.data,
+            "origin_address": self.origin_address.data,
+            "destination_facility_credit_code": self.destination_facility_credit_code.data,
+            "destination_county": self.destination_county.data,
+            "planned_start": self.planned_start.data.isoformat(),
+            "planned_end": self.planned_end.data.isoformat(),
+            "final_disposal": self.final_disposal.data,
+        }
+
+
+class QuantityForm(FlaskForm):
+    quantity_t = DecimalField(
+        "数量（吨）", places=3,
+        validators=[InputRequired(REQUIRED), NumberRange(min=0.001, message="须大于 0")],
+    )  # fmt: skip
+    submit = SubmitField("提交")
+
+
+# ---------------------------------------------------------------- filings
+
+
+class _FilingForm(FlaskForm):
+    files = MultipleFileField("PDF 附件（可多个，每个不超过 30 MB）")
+    submit = SubmitField("提交材料")
+
+    def to_data(self) -> dict:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+def _lines(text: str, width: int, label: str) -> list[list[str]]:
+    rows = []
+    for n, line in enumerate((text or "").splitlines(), 1):
+        line = line.strip()
+        if not line:
+            continue
+        cells = [c.strip() for c in line.replace("，", ",").split(",")]
+        if len(cells) != width:
+            raise ValidationError(f"第 {n} 行应为“{label}”，用逗号分隔")
+        rows.append(cells)
+    return rows
+
+
+def _number(text: str, line: int) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise ValidationError(f"第 {line} 行的“{text}”不是数字") from None
+
+
+class SurveyForm(_FilingForm):
+    unit_credit_code = StringField(
+        "调查单位统一社会信用代码", validators=[DataRequired(REQUIRED), CREDIT]
+    )
+    project_lead = StringField("项目负责人", validators=[DataRequired(REQUIRED), Length(max=100)])
+    conclusion = TextAreaField("调查结论", validators=[DataRequired(REQUIRED), Length(max=10000)])
+    samples = FileField(
+        "样品检测数据 CSV（UTF-8 或 GB18030；列：点位编号,深度,污染物,检测值,单位）"
+    )
+
+    def validate_samples(self, field):
+        if not field.data or not getattr(field.data, "filename", ""):
+            raise ValidationError("请上传样品检测数据 CSV 文件")
+
+    def to_data(self) -> dict:
+        return {
+            "unit_credit_code": self.unit_credit_code.data,
+            "project_lead": self.project_lead.data,
+            "conclusion": self.conclusion.data,
+        }
+
+
+class RiskForm(_FilingForm):
+    unit_credit_code = StringField(
+        "风险评估单位统一社会信用代码", validators=[DataRequired(REQUIRED), CREDIT]
+    )
+    project_lead = StringField("项目负责人", validators=[DataRequired(REQUIRED), Length(max=100)])
+    carcinogenic_risk_max = DecimalField(
+        "最大致癌风险", places=None,
+        validators=[InputRequired(REQUIRED), NumberRange(min=0, max=1, message="须在 0 到 1 之间")],
+    )  # fmt: skip
+    hazard_quotient_max = DecimalField(
+        "最大危害商", places=None,
+        validators=[InputRequired(REQUIRED), NumberRange(min=0, message="不能为负")],
+    )  # fmt: skip
+    risk_acceptable = SelectField(
+        "风险是否可接受", choices=YES_NO, validators=[DataRequired(REQUIRED)]
+    )
+    targets = TextAreaField("修复目标值（风险不可接受时必填；每行：污染物,目标值 mg/kg）")
+
+    def validate_targets(self, field):
+        self._targets = [
+            {"pollutant": p, "target_mg_kg": _number(v, i)}
+            for i, (p, v) in enumerate(_lines(field.data, 2, "污染物,目标值"), 1)
+        ]
+
+    def to_data(self) -> dict:
+        data = {
+            "unit_credit_code": self.unit_credit_code.data,
+            "project_lead": self.project_lead.data,
+            "carcinogenic_risk_max": float(self.carcinogenic_risk_max.data),
+            "hazard_quotient_max": float(self.hazard_quotient_max.data),
+            "risk_acceptable": _bool(self.risk_acceptable.data),
+        }
+        if getattr(self, "_targets", None):
+            data["targets"] = self._targets
+        return data
+
+
+class PlanForm(_FilingForm):
+    contractor_credit_code = StringField(
+        "修复施工单位统一社会信用代码", validators=[DataRequired(REQUIRED), CREDIT]
+    )
+    project_lead = StringField("项目负责人", validators=[DataRequired(REQUIRED), Length(max=100)])
+    technology = TextAreaField("修复技术", validators=[DataRequired(REQUIRED), Length(max=2000)])
+    offsite_transfer = SelectField(
+        "是否异位转运污染土壤", choices=YES_NO, validators=[DataRequired(REQUIRED)]
+    )
+    volume_m3 = DecimalField(
+        "修复土方量（立方米）", places=2,
+        validators=[InputRequired(REQUIRED), NumberRange(min=0.01, message="须大于 0")],
+    )  # fmt: skip
+    start_date = DateField("计划开工日期", validators=[InputRequired(REQUIRED)])
+    end_date = DateField("计划完工日期", validators=[InputRequired(REQUIRED)])
+    groundwater_measures = TextAreaField("地下水保护措施", validators=[DataRequired(REQUIRED)])
+
+    def validate_end_date(self, field):
+        if self.start_date.data and field.data and field.data < self.start_date.data:
+            raise ValidationError("完工日期不能早于开工日期")
+
+    def to_data(self) -> dict:
+        return {
+            "contractor_credit_code": self.contractor_credit_code.data,
+            "project_lead": self.project_lead.data,
+            "technology": self.technology.data,
+            "offsite_transfer": _bool(self.offsite_transfer.data),
+            "volume_m3": float(self.volume_m3.data),
+            "start_date": self.start_date.data.isoformat(),
+            "end_date": self.end_date.data.isoformat(),
+            "groundwater_measures": self.groundwater_measures.data,
+        }
+
+
+class MonitoringForm(_FilingForm):
+    unit_credit_code = StringField(
+        "监测单位统一社会信用代码", validators=[DataRequired(REQUIRED), CREDIT]
+    )
+    media = MultiCheckboxField(
+        "监测介质",
+        choices=[
+            ("soil", "土壤"),
+            ("surface_water", "地表水"),
+            ("groundwater", "地下水"),
+            ("air", "环境空气"),
+        ],
+        validators=[DataRequired("至少选择一种监测介质")],
+    )
+    summary = TextAreaField("监测结论", validators=[DataRequired(REQUIRED)])
+
+    def to_data(self) -> dict:
+        return {"unit_credit_code": self.unit_credit_code.data, "media": self.media.data,
+                "summary": self.summary.data}  # fmt: skip
+
+
+class NoticeForm(_FilingForm):
+    project_overview = TextAreaField("工程概况", validators=[DataRequired(REQUIRED)])
+    environmental_impacts = TextAreaField("主要环境影响", validators=[DataRequired(REQUIRED)])
+    protective_measures = TextAreaField("环境保护措施", validators=[DataRequired(REQUIRED)])
+    contact = StringField("联系人及电话", validators=[DataRequired(REQUIRED), Length(max=300)])
+    start_date = DateField("开工日期", validators=[InputRequired(REQUIRED)])
+    end_date = DateField("计划完工日期", validators=[InputRequired(REQUIRED)])
+
+    def validate_end_date(self, field):
+        if self.start_date.data and field.data and field.data < self.start_date.data:
+            raise ValidationError("完工日期不能早于开工日期")
+
+    def to_data(self) -> dict:
+        return {
+            "project_overview": self.project_overview.data,
+            "environmental_impacts": self.environmental_impacts.data,
+            "protective_measures": self.protective_measures.data,
+            "contact": self.contact.data,
+            "start_date": self.start_date.data.isoformat(),
+            "end_date": self.end_date.data.isoformat(),
+        }
+
+
+class ProgressForm(_FilingForm):
+    summary = TextAreaField("进展情况", validators=[DataRequired(REQUIRED)])
+    percent_complete = DecimalField(
+        "完成比例（%）", places=1,
+        validators=[InputRequired(REQUIRED), NumberRange(min=0, max=100, message="须在 0 到 100 之间")],
+    )  # fmt: skip
+
+    def to_data(self) -> dict:
+        return {"summary": self.summary.data, "percent_complete": float(self.percent_complete.data)}
+
+
+class EvaluationForm(_FilingForm):
+    evaluator_credit_code = StringField(
+        "效果评估单位统一社会信用代码", validators=[DataRequired(REQUIRED), CREDIT]
+    )
+    project_lead = StringField("项目负责人", validators=[DataRequired(REQUIRED), Length(max=100)])
+    passed = SelectField(
+        "评估结论：是否达到修复目标", choices=YES_NO, validators=[DataRequired(REQUIRED)]
+    )
+    results = TextAreaField(
+        "检测结果（每行：污染物,检测值 mg/kg,目标值 mg/kg）", validators=[DataRequired(REQUIRED)]
+    )
+
+    def validate_results(self, field):
+        self._results = [
+            {"pollutant": p, "value_mg_kg": _number(v, i), "target_mg_kg": _number(t, i)}
+            for i, (p, v, t) in enumerate(_lines(field.data, 3, "污染物,检测值,目标值"), 1)
+        ]
+
+    def to_data(self) -> dict:
+        return {
+            "evaluator_credit_code": self.evaluator_credit_code.data,
+            "project_lead": self.project_lead.data,
+            "passed": _bool(self.passed.data),
+            "results": getattr(self, "_results", []),
+        }
+
+
+FILING_FORMS = {
+    "survey_report": SurveyForm,
+    "risk_assessment_report": RiskForm,
+    "remediation_plan": PlanForm,
+    "monitoring_report": MonitoringForm,
+    "works_notice": NoticeForm,
+    "progress_report": ProgressForm,
+    "evaluation_report": EvaluationForm,
+}
+
+
+def apply_service_errors(form: FlaskForm, fields: dict | None, message: str) -> list[str]:
+    """Put a service's per-field errors beside the form's fields; return the rest."""
+    leftover = []
+    for key, text in (fields or {}).items():
+        name = key.split("[")[0].split(".")[0]
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors"):
+            if isinstance(field.errors, tuple):
+                field.errors = list(field.errors)
+            field.errors.append(text)
+        else:
+            leftover.append(f"{key}：{text}")
+    if not fields:
+        leftover.append(message)
+    return leftover

@@ -1,0 +1,8 @@
+"""The bureau's review desk."""
+
+from flask import Blueprint
+
+bp = Blueprint("review", __name__)
+URL_PREFIX = "/review"
+
+from app.review import routes  # noqa: E402,F401

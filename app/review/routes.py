@@ -1,0 +1,244 @@
+"""The bureau's review desk (审查工作台)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+import workflows
+from app import casepage
+from app.errors import ServiceError
+from app.extensions import db
+from app.models import Case, LedgerEvent, Manifest, Party, Site
+from app.review import bp
+from app.review.forms import BanForm, PartyForm, ResolveForm, SuccessionForm
+from app.services import ledger, ledger_heads, manifests, parties, responsibility
+
+# Cases waiting on the bureau, in the order the desk works through them.
+WAITING_STATES = ("survey_review", "risk_assessment_review", "plan_review", "evaluation_review",
+                  "listed")  # fmt: skip
+
+
+@bp.before_request
+@login_required
+def _bureau_only():
+    if current_user.role not in ("bureau", "admin"):
+        abort(403)
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+def _bureau_cases():
+    return select(Case).join(Site).where(Site.county == (current_user.county or Site.county))
+
+
+@bp.get("/")
+def queue():
+    stage = request.args.get("stage") or None
+    if stage and stage not in WAITING_STATES:
+        abort(400)
+    query = (
+        _bureau_cases()
+        .options(selectinload(Case.site), selectinload(Case.responsible_party))
+        .where(Case.state.in_([stage] if stage else WAITING_STATES))
+        .order_by(Case.state_since, Case.id)
+    )
+    page = db.paginate(query, per_page=30, max_per_page=100, error_out=False)
+    counts = dict(
+        db.session.execute(
+            select(Case.state, func.count())
+            .join(Site)
+            .where(
+                Case.state.in_(WAITING_STATES), Site.county == (current_user.county or Site.county)
+            )
+            .group_by(Case.state)
+        ).all()
+    )
+    open_discrepancies = db.session.scalar(
+        select(func.count()).select_from(Manifest).where(
+            Manifest.status == "discrepancy",
+            or_(Manifest.origin_county == current_user.county,
+                Manifest.destination_county == current_user.county),
+        )
+    )  # fmt: skip
+    return render_template(
+        "review/queue.html", page=page, counts=counts, stage=stage, stages=WAITING_STATES,
+        open_discrepancies=open_discrepancies,
+    )  # fmt: skip
+
+
+@bp.get("/cases")
+def cases():
+    state = request.args.get("state") or None
+    township = request.args.get("township") or None
+    q = (request.args.get("q") or "").strip()[:100]
+    if state and state not in workflows.STATES:
+        abort(400)
+    query = _bureau_cases().options(selectinload(Case.site))
+    if state:
+        query = query.where(Case.state == state)
+    if township:
+        query = query.where(Site.township == township)
+    if q:
+        like = f"%{q}%"
+        query = query.where(
+            or_(Site.name.like(like), Site.code.like(like), Site.address.like(like))
+        )
+    page = db.paginate(query.order_by(Case.id.desc()), per_page=30, max_per_page=100,
+                       error_out=False)  # fmt: skip
+    townships = db.session.scalars(select(Site.township).distinct().order_by(Site.township)).all()
+    return render_template("review/cases.html", page=page, state=state, township=township, q=q,
+                           townships=townships)  # fmt: skip
+
+
+@bp.get("/cases/<int:case_id>")
+def case(case_id):
+    return casepage.render_case("review", case_id)
+
+
+@bp.post("/cases/<int:case_id>/act")
+def act(case_id):
+    return casepage.handle_action("review", case_id)
+
+
+@bp.post("/cases/<int:case_id>/assign")
+def assign(case_id):
+    abort(403)
+
+
+# ---------------------------------------------------------------- manifests
+
+
+@bp.get("/manifests", endpoint="manifests")
+def manifests_view():
+    status = request.args.get("status") or None
+    if status and status not in manifests.STATUS_LABELS_ZH:
+        abort(400)
+    result = manifests.list_for(_user(), status=status, page=request.args.get("page", 1, type=int),
+                                per_page=50)  # fmt: skip
+    return render_template("review/manifests.html", result=result, status=status,
+                           form=ResolveForm())  # fmt: skip
+
+
+@bp.post("/manifests/<int:manifest_id>/resolve")
+def resolve(manifest_id):
+    form = ResolveForm()
+    if not form.validate_on_submit():
+        flash("处理意见必填。", "danger")
+    else:
+        try:
+            m = manifests.resolve(_user(), manifest_id, {"comment": form.comment.data})
+        except ServiceError as exc:
+            flash(exc.message, "danger")
+        else:
+            flash(f"联单 {m.number} 的数量差异已处理。", "success")
+    return redirect(url_for("review.manifests", status="discrepancy"))
+
+
+# ---------------------------------------------------------------- parties
+
+
+@bp.route("/parties", methods=["GET", "POST"], endpoint="parties")
+def parties_view():
+    form = PartyForm()
+    if form.validate_on_submit():
+        try:
+            party = parties.create_party(
+                name=form.name.data, credit_code=form.credit_code.data, kind=form.kind.data,
+                actor=_user(),
+            )  # fmt: skip
+        except ServiceError as exc:
+            for key, msg in (exc.fields or {}).items():
+                getattr(form, key).errors.append(msg)
+        else:
+            flash(f"已登记 {party.name}。", "success")
+            return redirect(url_for("review.party", party_id=party.id))
+    q = (request.args.get("q") or "").strip()[:100]
+    query = select(Party).order_by(Party.name)
+    if q:
+        query = query.where(or_(Party.name.like(f"%{q}%"), Party.credit_code.like(f"%{q}%")))
+    page = db.paginate(query, per_page=50, error_out=False)
+    return render_template("review/parties.html", form=form, page=page, q=q), (
+        400 if form.errors else 200
+    )
+
+
+@bp.route("/parties/<int:party_id>", methods=["GET", "POST"])
+def party(party_id):
+    party = db.get_or_404(Party, party_id)
+    ban_form, succession_form = BanForm(prefix="ban"), SuccessionForm(prefix="succ")
+    if ban_form.submit.data and ban_form.validate_on_submit():
+        until = (
+            "lifelong"
+            if ban_form.lifelong.data
+            else (ban_form.until.data.isoformat() if ban_form.until.data else "")
+        )
+        try:
+            parties.ban(_user(), party, {"until": until, "reason": ban_form.reason.data})
+        except ServiceError as exc:
+            flash(exc.message, "danger")
+        else:
+            flash("已记录禁入决定。", "success")
+            return redirect(url_for("review.party", party_id=party.id))
+    if succession_form.submit.data and succession_form.validate_on_submit():
+        try:
+            result = responsibility.succession(
+                _user(), str(party.id),
+                {"successor_credit_code": succession_form.successor_credit_code.data},
+            )  # fmt: skip
+        except ServiceError as exc:
+            flash(exc.message, "danger")
+        else:
+            flash(
+                f"已登记承继，{len(result['moved_cases'])} 个未办结案件转由承继单位负责。",
+                "success",
+            )
+            return redirect(url_for("review.party", party_id=party.id))
+    record = parties.credit_record(party, public=False)
+    return render_template("review/party.html", party=party, record=record, ban_form=ban_form,
+                           succession_form=succession_form)  # fmt: skip
+
+
+# ---------------------------------------------------------------- tip-offs
+
+
+@bp.get("/tipoffs")
+def tipoffs():
+    if not importlib.util.find_spec("app.services.tipoffs"):
+        abort(404)
+    from app.services import tipoffs as tipoff_service
+
+    page = request.args.get("page", 1, type=int)
+    result = tipoff_service.list_for_bureau(page=max(page, 1))
+    return render_template("review/tipoffs.html", result=result)
+
+
+# ---------------------------------------------------------------- ledger
+
+
+@bp.get("/ledger", endpoint="ledger")
+def ledger_view():
+    result = ledger.verify() if request.args.get("verify") else None
+    recent = db.session.scalars(
+        select(LedgerEvent).order_by(LedgerEvent.seq.desc()).limit(50)
+    ).all()
+    seq, head = ledger.head()
+    return render_template("review/ledger.html", result=result, recent=recent, seq=seq,
+                           head=head, key=ledger_heads.public_key_info())  # fmt: skip
+
+
+@bp.get("/ledger/head.json")
+def ledger_head_file():
+    body = json.dumps(ledger_heads.current_head_file(), ensure_ascii=False, indent=2)
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": "attachment; filename=ledger-head.json"},
+    )

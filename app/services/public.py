@@ -1,0 +1,842 @@
+"""The public register (名录), plot pages and open data (DESIGN.md §7).
+
+《土壤污染防治法》第五十八条、第六十二条、第八十一条: the register of plots under
+risk control or remediation, the effect-evaluation results and the release of a
+plot from the register are public; 《污染地块土壤环境管理办法（试行）》第十八条
+adds the works notice board. Everything here is for an anonymous reader:
+
+- a plot is public once its latest case has been listed (any state from
+  ``listed`` on, and ``released``); a plot still in survey or risk assessment
+  does not exist for the public (404);
+- nothing personal leaves this module: no usernames, display names, project
+  leads or phone numbers — except the works notice's ``contact`` line, which
+  the law publishes on the board at the fence.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from sqlalchemy import exists, false, func, or_, select
+
+import workflows
+from app.errors import NotFound, ValidationError
+from app.extensions import db
+from app.models import Case, Filing, LedgerEvent, Manifest, Party, Sample, Site
+from app.services import clock
+from app.services import screening as screening_service
+from app.services.sites import PLANNED_USE_ZH
+
+NON_PUBLIC_STATES = ("survey", "survey_review", "risk_assessment", "risk_assessment_review")
+PUBLIC_STATES = tuple(s for s in workflows.STATES if s not in NON_PUBLIC_STATES)
+EXCEEDING = ("above_screening", "above_intervention")
+LEVEL_RANK = {"above_screening": 1, "above_intervention": 2}
+LEVEL_LABELS_ZH = {"above_screening": "超筛选值", "above_intervention": "超管制值"}
+
+# Public stages grouped the way a resident thinks about them.
+PHASES = {
+    "listed": "listed",
+    "risk_control": "control",
+    "plan_filing": "remediation",
+    "plan_review": "remediation",
+    "transfer_reporting": "remediation",
+    "works": "remediation",
+    "evaluation": "evaluation",
+    "evaluation_review": "evaluation",
+    "released": "released",
+}
+PHASE_LABELS_ZH = {
+    "listed": "已列入名录",
+    "control": "风险管控中",
+    "remediation": "修复中",
+    "evaluation": "效果评估中",
+    "released": "已移出名录/无需列入",
+}
+# What each public state means to a neighbour, in one sentence.
+STATE_EXPLAINED_ZH = {
+    "listed": "经风险评估，地块风险不可接受，已列入名录，正在确定风险管控或修复方式。",
+    "risk_control": "地块实施风险管控：划定管控区、设置标识、开展监测，暂不开发利用。",
+    "plan_filing": "责任人正在编制修复方案。",
+    "plan_review": "修复方案已提交生态环境部门备案审查。",
+    "transfer_reporting": "修复方案已备案，正在报告污染土壤外运转移计划。",
+    "works": "修复施工正在进行，施工现场设有公告牌。",
+    "evaluation": "修复或管控已完成，第三方单位正在开展效果评估。",
+    "evaluation_review": "效果评估报告正在接受生态环境部门与自然资源部门审查。",
+    "released": "地块已移出名录或经调查评估无需列入名录，可依法进入用地程序。",
+}
+
+MAX_RADIUS_KM = 50.0
+EARTH_RADIUS_KM = 6371.0088
+
+
+# ---------------------------------------------------------------- filters
+
+
+@dataclass
+class Filters:
+    state: str | None = None
+    township: str | None = None
+    q: str | None = None
+    pollutant: str | None = None  # pollutant key
+    land_category: int | None = None
+    lat: float | None = None
+    lon: float | None = None
+    radius_km: float | None = None
+
+    @property
+    def near(self) -> bool:
+        return self.lat is not None and self.lon is not None
+
+    def args(self) -> dict:
+        """The filters as query-string arguments (for links and the map's data URL)."""
+        out = {
+            "state": self.state,
+            "township": self.township,
+            "q": self.q,
+            "pollutant": self.pollutant,
+            "land_category": self.land_category,
+        }
+        if self.near:
+            out.update(lat=f"{self.lat:.6f}", lon=f"{self.lon:.6f}", radius=f"{self.radius_km:g}")
+        return {k: v for k, v in out.items() if v not in (None, "")}
+
+
+def _text_arg(args, name: str, max_len: int) -> str | None:
+    raw = args.get(name, "")
+    if not isinstance(raw, str):
+        return None
+    raw = " ".join(raw.split())
+    if len(raw) > max_len:
+        raise ValidationError(f"{name} 过长（不超过 {max_len} 个字符）", {name: "过长"})
+    return raw or None
+
+
+def _float_arg(args, name: str, low: float, high: float) -> float | None:
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or not low <= value <= high:
+        raise ValidationError(f"{name} 须为 {low:g}–{high:g} 之间的数", {name: "取值无效"})
+    return value
+
+
+def parse_filters(args) -> Filters:
+    """Read the register's filters from query arguments; bad ones are a 400."""
+    f = Filters()
+    state = _text_arg(args, "state", 40)
+    if state is not None and state not in workflows.STATES:
+        raise ValidationError(
+            f"state 须为 {', '.join(PUBLIC_STATES)} 之一", {"state": "未知的状态"}
+        )
+    f.state = state
+    f.township = _text_arg(args, "township", 50)
+    f.q = _text_arg(args, "q", 100)
+    pollutant = _text_arg(args, "pollutant", 100)
+    if pollutant is not None:
+        p = screening_service.pollutant_by_key(pollutant) or screening_service.lookup_pollutant(
+            pollutant
+        )
+        if p is None:
+            raise ValidationError(f"未知污染物：{pollutant[:50]}", {"pollutant": "未知污染物"})
+        f.pollutant = p.key
+    category = _text_arg(args, "land_category", 2)
+    if category is not None:
+        if category not in ("1", "2"):
+            raise ValidationError("land_category 须为 1 或 2", {"land_category": "须为 1 或 2"})
+        f.land_category = int(category)
+    lat = _float_arg(args, "lat", -90, 90)
+    lon = _float_arg(args, "lon", -180, 180)
+    if (lat is None) != (lon is None):
+        raise ValidationError("lat 与 lon 须同时提供", {"lat": "须与 lon 同时提供"})
+    if lat is not None:
+        f.lat, f.lon = lat, lon
+        f.radius_km = _float_arg(args, "radius", 0.1, MAX_RADIUS_KM) or 3.0
+    return f
+
+
+# ---------------------------------------------------------------- queries
+
+
+def latest_case_ids():
+    """One row per plot: the id of its latest case (a plot's current story)."""
+    return select(func.max(Case.id).label("case_id")).group_by(Case.site_id)
+
+
+def public_query(filters: Filters | None = None):
+    """``select(Site, Case)`` of public plots with their latest case, filtered."""
+    latest = latest_case_ids().subquery()
+    query = (
+        select(Site, Case)
+        .join(Case, Case.site_id == Site.id)
+        .join(latest, latest.c.case_id == Case.id)
+        .where(Case.state.in_(PUBLIC_STATES))
+    )
+    f = filters or Filters()
+    if f.state:
+        query = query.where(Case.state == f.state) if f.state in PUBLIC_STATES else query.where(
+            false()
+        )
+    if f.township:
+        query = query.where(Site.township == f.township)
+    if f.land_category:
+        query = query.where(Site.land_category == f.land_category)
+    if f.q:
+        like = "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(
+            or_(
+                Site.name.ilike(like, escape="\\"),
+                Site.address.ilike(like, escape="\\"),
+                Site.code.ilike(like, escape="\\"),
+            )
+        )
+    if f.pollutant:
+        query = query.where(
+            exists().where(
+                Sample.case_id == Case.id,
+                Sample.pollutant_key == f.pollutant,
+                Sample.level.in_(EXCEEDING),
+            )
+        )
+    if f.near:
+        # A bounding box the database can use the lat/lon indexes for; the
+        # exact great-circle distance is computed on what is left.
+        dlat = math.degrees(f.radius_km / EARTH_RADIUS_KM)
+        coslat = max(math.cos(math.radians(f.lat)), 0.01)
+        dlon = min(dlat / coslat, 180.0)
+        query = query.where(
+            Site.lat.is_not(None),
+            Site.lat.between(f.lat - dlat, f.lat + dlat),
+            Site.lon.between(f.lon - dlon, f.lon + dlon),
+        )
+    return query
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+@dataclass
+class Row:
+    site: Site
+    case: Case
+    pollutants: list[dict] = field(default_factory=list)
+    distance_km: float | None = None
+
+    @property
+    def state(self) -> str:
+        return self.case.state
+
+
+@dataclass
+class Page:
+    items: list[Row]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def pollutants_for(case_ids: list[int]) -> dict[int, list[dict]]:
+    """Pollutants of concern per case — above a screening value — each with its
+    worst level and highest content, in one grouped query."""
+    out: dict[int, dict[str, dict]] = defaultdict(dict)
+    if not case_ids:
+        return {}
+    rows = db.session.execute(
+        select(
+            Sample.case_id,
+            Sample.pollutant_key,
+            Sample.level,
+            func.max(Sample.value_mg_kg),
+            func.count(),
+        )
+        .where(Sample.case_id.in_(case_ids), Sample.level.in_(EXCEEDING))
+        .group_by(Sample.case_id, Sample.pollutant_key, Sample.level)
+    )
+    for case_id, key, level, max_value, count in rows:
+        entry = out[case_id].get(key)
+        if entry is None:
+            p = screening_service.pollutant_by_key(key)
+            entry = out[case_id][key] = {
+                "key": key,
+                "name": p.name_zh if p else key,
+                "cas": p.cas if p else None,
+                "level": level,
+                "max_mg_kg": max_value,
+                "samples_exceeding": 0,
+            }
+        if LEVEL_RANK[level] > LEVEL_RANK[entry["level"]]:
+            entry["level"] = level
+        entry["max_mg_kg"] = max(entry["max_mg_kg"], max_value)
+        entry["samples_exceeding"] += count
+    return {
+        cid: sorted(by_key.values(), key=lambda e: (-LEVEL_RANK[e["level"]], e["name"]))
+        for cid, by_key in out.items()
+    }
+
+
+def _rows(pairs) -> list[Row]:
+    rows = [Row(site, case) for site, case in pairs]
+    found = pollutants_for([r.case.id for r in rows])
+    for r in rows:
+        r.pollutants = found.get(r.case.id, [])
+    return rows
+
+
+def search(filters: Filters, page: int = 1, per_page: int = 20) -> Page:
+    """One page of the register: two or three queries whatever the page size."""
+    query = public_query(filters)
+    if filters.near:
+        pairs = db.session.execute(query).all()
+        near = []
+        for site, case in pairs:
+            d = haversine_km(filters.lat, filters.lon, site.lat, site.lon)
+            if d <= filters.radius_km:
+                near.append((d, site, case))
+        near.sort(key=lambda t: (t[0], t[1].code or ""))
+        chunk = near[(page - 1) * per_page : page * per_page]
+        rows = _rows([(s, c) for _, s, c in chunk])
+        for row, (d, _, _) in zip(rows, chunk, strict=True):
+            row.distance_km = d
+        return Page(rows, len(near), page, per_page)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pairs = db.session.execute(
+        query.order_by(Site.code).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return Page(_rows(pairs), total, page, per_page)
+
+
+def all_public(filters: Filters | None = None) -> list[Row]:
+    """Every public plot matching ``filters`` (map, GeoJSON, CSV), by code."""
+    f = filters or Filters()
+    pairs = db.session.execute(public_query(f).order_by(Site.code)).all()
+    if f.near:
+        pairs = [
+            (s, c)
+            for s, c in pairs
+            if haversine_km(f.lat, f.lon, s.lat, s.lon) <= f.radius_km
+        ]
+    return _rows(pairs)
+
+
+def get_public(code: str) -> Row:
+    """A public plot by its code; anything else is ``NotFound`` (never "forbidden",
+    which would tell that the code exists)."""
+    if not isinstance(code, str) or not code or len(code) > 32:
+        raise NotFound("地块不存在或尚未公开")
+    latest = latest_case_ids().subquery()
+    pair = db.session.execute(
+        select(Site, Case)
+        .join(Case, Case.site_id == Site.id)
+        .join(latest, latest.c.case_id == Case.id)
+        .where(Site.code == code)
+    ).first()
+    if pair is None or pair[1].state not in PUBLIC_STATES:
+        raise NotFound("地块不存在或尚未公开")
+    return _rows([pair])[0]
+
+
+def filter_options() -> dict:
+    """Choices for the register's filter form, from public plots only."""
+    base = public_query().subquery()
+    townships = db.session.scalars(
+        select(base.c.township).distinct().order_by(base.c.township)
+    ).all()
+    latest = latest_case_ids().subquery()
+    keys = db.session.scalars(
+        select(Sample.pollutant_key)
+        .join(latest, latest.c.case_id == Sample.case_id)
+        .join(Case, Case.id == Sample.case_id)
+        .where(Case.state.in_(PUBLIC_STATES), Sample.level.in_(EXCEEDING))
+        .distinct()
+    ).all()
+    pollutants = []
+    for key in keys:
+        p = screening_service.pollutant_by_key(key)
+        pollutants.append((key, p.name_zh if p else key))
+    pollutants.sort(key=lambda kv: kv[1])
+    return {
+        "townships": list(townships),
+        "states": [(s, workflows.STATE_LABELS_ZH[s]) for s in PUBLIC_STATES],
+        "pollutants": pollutants,
+        "land_categories": [(1, "第一类用地"), (2, "第二类用地")],
+    }
+
+
+def summary() -> dict:
+    """Counts for the register's header: by phase, over public plots."""
+    latest = latest_case_ids().subquery()
+    rows = db.session.execute(
+        select(Case.state, func.count())
+        .join(latest, latest.c.case_id == Case.id)
+        .group_by(Case.state)
+    ).all()
+    by_state = {s: n for s, n in rows}
+    phases = {p: 0 for p in PHASE_LABELS_ZH}
+    for s, n in by_state.items():
+        if s in PHASES:
+            phases[PHASES[s]] += n
+    return {
+        "public": sum(n for s, n in by_state.items() if s in PUBLIC_STATES),
+        "phases": phases,
+        "by_state": {s: by_state.get(s, 0) for s in PUBLIC_STATES},
+        "pre_listing": sum(n for s, n in by_state.items() if s in NON_PUBLIC_STATES),
+    }
+
+
+# ---------------------------------------------------------------- one plot
+
+
+def _day(at_iso: str) -> date:
+    return datetime.fromisoformat(at_iso.replace("Z", "+00:00")).astimezone(clock.CHINA_TZ).date()
+
+
+_RELEASE_DECISIONS = {
+    "evaluation_review": "效果评估达标，移出建设用地土壤污染风险管控和修复名录",
+    "survey_review": "土壤污染状况调查表明污染物含量未超过筛选值，不属于污染地块，无需列入名录",
+    "risk_assessment_review": "风险评估表明地块风险可接受，无需列入名录",
+}
+
+_TIMELINE_ACTIONS = (
+    "approve",
+    "require_control",
+    "require_remediation",
+    "manifest_reported",
+    "manifest_received",
+    "manifest_resolved",
+    "works_notice",
+    "monitoring_report",
+    "complete_works",
+    "start_evaluation",
+    "evaluation_report",
+)
+
+
+def _timeline_entry(e: LedgerEvent) -> tuple[str, str] | None:
+    """(event, label) for a ledger event the public may see, else None.
+    Built from the action and a few whitelisted numbers, never from names."""
+    a, src, dst = e.action, e.from_state, e.to_state
+    detail = e.detail or {}
+    if a == "approve":
+        if dst == "listed":
+            return "listed", "列入建设用地土壤污染风险管控和修复名录"
+        if src == "plan_review":
+            return "plan_filed", "修复方案完成备案"
+        if dst == "released" and src in _RELEASE_DECISIONS:
+            return "released", _RELEASE_DECISIONS[src]
+        if src == "evaluation_review" and dst == "works":
+            return "evaluation_failed", "效果评估未达标，继续修复"
+        return None
+    if a == "require_control":
+        return "risk_control", "决定实施风险管控"
+    if a == "require_remediation":
+        return "remediation_required", "决定实施修复"
+    if a == "manifest_reported":
+        qty = _number_text(detail.get("quantity_t"))
+        county = str(detail.get("destination_county") or "")[:50]
+        text = "报告污染土壤外运转移"
+        if qty:
+            text += f" {qty} 吨"
+        if county:
+            text += f"，运往{county}"
+        return "transfer_reported", text
+    if a in ("manifest_received", "manifest_resolved"):
+        if a == "manifest_received" and detail.get("status") == "discrepancy":
+            return "transfer_discrepancy", "接收数量与运出数量差异较大，生态环境部门核查中"
+        if a == "manifest_resolved":
+            return "transfer_received", "转运数量差异已核查处理"
+        qty = _number_text(detail.get("received_t"))
+        return "transfer_received", "接收单位确认接收污染土壤" + (f" {qty} 吨" if qty else "")
+    if a == "works_notice":
+        return "works_started", "发布施工公告，修复施工开始"
+    if a == "monitoring_report":
+        return "monitoring", "提交风险管控监测报告"
+    if a == "complete_works":
+        return "works_completed", "修复施工完成，开展效果评估"
+    if a == "start_evaluation":
+        return "evaluation_started", "风险管控措施落实，启动效果评估"
+    if a == "evaluation_report":
+        return "evaluation_submitted", "第三方单位提交效果评估报告"
+    return None
+
+
+def _number_text(raw) -> str | None:
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        return None
+    if not math.isfinite(value):
+        return None
+    return f"{value:,.1f}".rstrip("0").rstrip(".")
+
+
+def timeline(site: Site) -> list[dict]:
+    """Public events of every case of the plot, oldest first, without actors."""
+    case_ids = [c for c in db.session.scalars(select(Case.id).where(Case.site_id == site.id))]
+    events = db.session.execute(
+        select(LedgerEvent.seq, LedgerEvent.at, LedgerEvent.action, LedgerEvent.from_state,
+               LedgerEvent.to_state, LedgerEvent.detail)
+        .where(LedgerEvent.case_id.in_(case_ids), LedgerEvent.action.in_(_TIMELINE_ACTIONS))
+        .order_by(LedgerEvent.seq)
+    ).all()  # fmt: skip
+    out = []
+    for e in events:
+        entry = _timeline_entry(e)
+        if entry is None:
+            continue
+        out.append({"date": _day(e.at).isoformat(), "at": e.at, "event": entry[0],
+                    "label": entry[1]})  # fmt: skip
+    return out
+
+
+NOTICE_FIELDS = (
+    "project_overview",
+    "environmental_impacts",
+    "protective_measures",
+    "contact",
+    "start_date",
+    "end_date",
+)
+NOTICE_LABELS_ZH = {
+    "project_overview": "工程概况",
+    "environmental_impacts": "环境影响",
+    "protective_measures": "防治措施",
+    "contact": "联系方式",
+    "start_date": "开工日期",
+    "end_date": "计划完工日期",
+}
+
+
+def notice_board(case: Case) -> dict | None:
+    """The latest published works notice (施工公告牌) of the case, or None."""
+    filing = db.session.scalar(
+        select(Filing)
+        .where(Filing.case_id == case.id, Filing.kind == "works_notice")
+        .order_by(Filing.id.desc())
+        .limit(1)
+    )
+    if filing is None:
+        return None
+    data = filing.data or {}
+    board = {k: data.get(k) for k in NOTICE_FIELDS}
+    board["published_at"] = clock.iso(filing.created_at)
+    contractor = db.session.scalar(
+        select(Party.name).where(Party.id == filing.filer_party_id, Party.kind != "individual")
+    )
+    board["contractor"] = contractor
+    return board
+
+
+def _release_event(case: Case) -> LedgerEvent | None:
+    return db.session.scalar(
+        select(LedgerEvent)
+        .where(
+            LedgerEvent.case_id == case.id,
+            LedgerEvent.action == "approve",
+            LedgerEvent.to_state == "released",
+        )
+        .order_by(LedgerEvent.seq.desc())
+        .limit(1)
+    )
+
+
+def release(case: Case) -> dict | None:
+    """The release notice: when and what was decided (released plots only)."""
+    if case.state != "released":
+        return None
+    event = _release_event(case)
+    if event is None:
+        return None
+    return {
+        "date": _day(event.at).isoformat(),
+        "decision": _RELEASE_DECISIONS.get(event.from_state, "移出名录"),
+        "route": {"evaluation_review": "evaluation", "survey_review": "survey",
+                  "risk_assessment_review": "risk_assessment"}.get(event.from_state),
+    }  # fmt: skip
+
+
+def evaluation(case: Case) -> dict | None:
+    """The effect-evaluation conclusion (效果评估结论), when the plot is released."""
+    if case.state != "released":
+        return None
+    filing = db.session.scalar(
+        select(Filing)
+        .where(Filing.case_id == case.id, Filing.kind == "evaluation_report")
+        .order_by(Filing.id.desc())
+        .limit(1)
+    )
+    if filing is None:
+        return None
+    data = filing.data or {}
+    results = []
+    for r in data.get("results") or []:
+        p = screening_service.lookup_pollutant(str(r.get("pollutant", "")))
+        results.append(
+            {
+                "pollutant": p.name_zh if p else str(r.get("pollutant", ""))[:100],
+                "value_mg_kg": r.get("value_mg_kg"),
+                "target_mg_kg": r.get("target_mg_kg"),
+                "meets_target": (
+                    r.get("value_mg_kg") is not None
+                    and r.get("target_mg_kg") is not None
+                    and r["value_mg_kg"] <= r["target_mg_kg"]
+                ),
+            }
+        )
+    evaluator = db.session.scalar(
+        select(Party.name).where(Party.id == filing.unit_party_id, Party.kind != "individual")
+    )
+    passed = bool(data.get("passed"))
+    return {
+        "passed": passed,
+        "conclusion": "修复效果达到修复目标，评估结论为达标" if passed else "评估结论为未达标",
+        "evaluator": evaluator,
+        "submitted_on": cst_date(filing.created_at),
+        "results": results,
+    }
+
+
+def cst_date(at: datetime | None) -> str | None:
+    if at is None:
+        return None
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(clock.CHINA_TZ).date().isoformat()
+
+
+def latest_progress(case: Case) -> int | None:
+    """The last reported percent complete of the works (a number, no text)."""
+    filing = db.session.scalar(
+        select(Filing)
+        .where(Filing.case_id == case.id, Filing.kind == "progress_report")
+        .order_by(Filing.id.desc())
+        .limit(1)
+    )
+    if filing is None or state_after_works(case.state):
+        return None
+    value = (filing.data or {}).get("percent_complete")
+    return int(value) if isinstance(value, (int, float)) else None
+
+
+def state_after_works(state: str) -> bool:
+    return state in ("evaluation", "evaluation_review", "released")
+
+
+def manifests_summary(case: Case) -> dict | None:
+    """Soil sent off site: how many manifests and tonnes, and how many arrived."""
+    rows = db.session.execute(
+        select(Manifest.status, func.count(), func.sum(Manifest.quantity_t),
+               func.sum(Manifest.received_t))
+        .where(Manifest.case_id == case.id)
+        .group_by(Manifest.status)
+    ).all()  # fmt: skip
+    if not rows:
+        return None
+    total = sum(n for _, n, _, _ in rows)
+    planned = sum(float(q or 0) for _, _, q, _ in rows)
+    received = sum(float(r or 0) for s, _, _, r in rows if s == "received")
+    done = sum(n for s, n, _, _ in rows if s == "received")
+    return {"manifests": total, "planned_t": planned, "received_t": received, "received": done}
+
+
+# ---------------------------------------------------------------- serialisation
+
+
+def item_json(row: Row) -> dict:
+    from flask import url_for
+
+    out = {
+        "code": row.site.code,
+        "name": row.site.name,
+        "township": row.site.township,
+        "state": row.case.state,
+        "state_label": workflows.STATE_LABELS_ZH[row.case.state],
+        "land_category": row.site.land_category,
+        "pollutants": row.pollutants,
+        "url": url_for("public.site", code=row.site.code, _external=True),
+    }
+    if row.distance_km is not None:
+        out["distance_km"] = round(row.distance_km, 3)
+    return out
+
+
+def detail_json(row: Row) -> dict:
+    site = row.site
+    return {
+        **item_json(row),
+        "address": site.address,
+        "area_m2": float(site.area_m2),
+        "planned_use": site.planned_use,
+        "planned_use_label": PLANNED_USE_ZH.get(site.planned_use, site.planned_use),
+        "former_industry": site.former_industry,
+        "centroid": [site.lon, site.lat] if site.lat is not None else None,
+        "boundary": oriented(site.boundary),
+        "notice_board": notice_board(row.case),
+        "timeline": timeline(site),
+        "evaluation": evaluation(row.case),
+        "release": release(row.case),
+    }
+
+
+def _ring_area2(ring: list) -> float:
+    return sum(
+        ring[i][0] * ring[i + 1][1] - ring[i + 1][0] * ring[i][1] for i in range(len(ring) - 1)
+    )
+
+
+def oriented(geom: dict | None) -> dict | None:
+    """RFC 7946 §3.1.6 right-hand rule: exterior ring counterclockwise, holes clockwise."""
+    if not geom or geom.get("type") != "Polygon" or not geom.get("coordinates"):
+        return None
+    rings = []
+    for i, ring in enumerate(geom["coordinates"]):
+        ring = [list(p[:2]) for p in ring]
+        if ring and ring[0] != ring[-1]:
+            ring.append(list(ring[0]))
+        ccw = _ring_area2(ring) > 0
+        if (i == 0) != ccw:
+            ring.reverse()
+        rings.append(ring)
+    return {"type": "Polygon", "coordinates": rings}
+
+
+def geojson(filters: Filters | None = None) -> dict:
+    from flask import url_for
+
+    features = []
+    for row in all_public(filters):
+        site = row.site
+        features.append(
+            {
+                "type": "Feature",
+                "id": site.code,
+                "geometry": oriented(site.boundary),
+                "properties": {
+                    "code": site.code,
+                    "name": site.name,
+                    "township": site.township,
+                    "state": row.case.state,
+                    "state_label": workflows.STATE_LABELS_ZH[row.case.state],
+                    "phase": PHASES[row.case.state],
+                    "land_category": site.land_category,
+                    "pollutants": [p["name"] for p in row.pollutants],
+                    "url": url_for("public.site", code=site.code, _external=True),
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+# ---------------------------------------------------------------- CSV
+
+CSV_COLUMNS = [
+    ("code", "地块编码"),
+    ("name", "地块名称"),
+    ("township", "乡镇"),
+    ("address", "地址"),
+    ("area_m2", "面积（平方米）"),
+    ("planned_use", "规划用途"),
+    ("land_category", "用地类别"),
+    ("former_industry", "原行业"),
+    ("state", "状态代码"),
+    ("state_label", "状态"),
+    ("pollutants", "关注污染物"),
+    ("listed_on", "列入名录日期"),
+    ("released_on", "移出名录日期"),
+    ("lon", "中心经度"),
+    ("lat", "中心纬度"),
+    ("url", "网页"),
+]
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value) -> str:
+    """Neutralise spreadsheet formulas (CWE-1236): a cell that would start with
+    = + - @ TAB or CR gets a leading single quote, so Excel and WPS show it as text."""
+    text = "" if value is None else str(value)
+    if text.startswith(_FORMULA_START):
+        return "'" + text
+    return text
+
+
+def listing_dates(case_ids: list[int]) -> dict[int, dict[str, str]]:
+    """First listing and last release date per case, from the ledger."""
+    out: dict[int, dict[str, str]] = defaultdict(dict)
+    if not case_ids:
+        return out
+    rows = db.session.execute(
+        select(LedgerEvent.case_id, LedgerEvent.to_state, LedgerEvent.at)
+        .where(
+            LedgerEvent.case_id.in_(case_ids),
+            LedgerEvent.to_state.in_(("listed", "released")),
+            LedgerEvent.from_state != LedgerEvent.to_state,
+        )
+        .order_by(LedgerEvent.seq)
+    )
+    for case_id, to_state, at in rows:
+        key = "listed_on" if to_state == "listed" else "released_on"
+        if key == "listed_on" and key in out[case_id]:
+            continue
+        out[case_id][key] = _day(at).isoformat()
+    return out
+
+
+def csv_bytes(filters: Filters | None = None) -> bytes:
+    """The register as CSV: UTF-8 with a BOM so Excel opens the Chinese right."""
+    from flask import url_for
+
+    rows = all_public(filters)
+    dates = listing_dates([r.case.id for r in rows])
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow([label for _, label in CSV_COLUMNS])
+    for r in rows:
+        s = r.site
+        values = {
+            "code": s.code,
+            "name": s.name,
+            "township": s.township,
+            "address": s.address,
+            "area_m2": f"{float(s.area_m2):.2f}",
+            "planned_use": PLANNED_USE_ZH.get(s.planned_use, s.planned_use),
+            "land_category": s.land_category,
+            "former_industry": s.former_industry,
+            "state": r.case.state,
+            "state_label": workflows.STATE_LABELS_ZH[r.case.state],
+            "pollutants": "；".join(
+                f"{p['name']}（{LEVEL_LABELS_ZH[p['level']]}）" for p in r.pollutants
+            ),
+            "listed_on": dates.get(r.case.id, {}).get("listed_on"),
+            "released_on": dates.get(r.case.id, {}).get("released_on")
+            if r.case.state == "released"
+            else None,
+            "lon": f"{s.lon:.6f}" if s.lon is not None else None,
+            "lat": f"{s.lat:.6f}" if s.lat is not None else None,
+            "url": url_for("public.site", code=s.code, _external=True),
+        }
+        writer.writerow([csv_cell(values[k]) for k, _ in CSV_COLUMNS])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
