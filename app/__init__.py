@@ -32,6 +32,9 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
             parents=True, exist_ok=True
         )
 
+    from app import security_log
+
+    security_log.configure()
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)

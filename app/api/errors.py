@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 
-from flask import Flask, jsonify, request
+from flask import Flask, g, jsonify, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -47,12 +47,36 @@ def error_response(status: int, code: str, message: str, fields=None):
     return jsonify({"error": body}), status
 
 
+def log_service_error(exc: ServiceError) -> None:
+    from flask_login import current_user
+
+    from app import security_log
+    from app.errors import (
+        Forbidden,
+        InvalidTransition,
+        StaleVersion,
+        TooLarge,
+        UnsupportedMediaType,
+    )
+
+    user = getattr(g, "user", None) or (
+        current_user if current_user and current_user.is_authenticated else None
+    )
+    if isinstance(exc, Forbidden):
+        security_log.event("authz_fail", user=user, reason=exc.message)
+    elif isinstance(exc, (UnsupportedMediaType, TooLarge)):
+        security_log.event("upload_validation_fail", user=user, reason=exc.message)
+    elif isinstance(exc, (InvalidTransition, StaleVersion)):
+        security_log.event("sequence_fail", user=user, code=exc.code, reason=exc.message)
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def service_error(exc: ServiceError):
         from app.extensions import db
 
         db.session.rollback()
+        log_service_error(exc)
         if wants_json():
             return jsonify(exc.to_dict()), exc.status
         from app.web_errors import render_service_error

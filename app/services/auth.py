@@ -11,6 +11,7 @@ from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app import security_log
 from app.errors import Unauthorized, ValidationError
 from app.extensions import db
 from app.models import DEPARTMENTS, ROLES, ApiToken, Party, User
@@ -112,7 +113,9 @@ def create_user(
 def authenticate(username: str, password: str) -> User:
     user = db.session.scalar(select(User).where(User.username == str(username)))
     if not _check_password(user, str(password)) or not user.active:
+        security_log.event("authn_login_fail", user=str(username)[:80])
         raise Unauthorized("用户名或密码错误")
+    security_log.event("authn_login_success", level="INFO", user=user)
     return user
 
 
@@ -164,8 +167,9 @@ def load_session_user(user_id: str) -> User | None:
     if not uid.isdigit() or not token:
         return None
     user = db.session.get(User, int(uid))
-    if user is None or not user.session_token:
-        return None
-    if not hmac.compare_digest(user.session_token, token):
+    if user is None or not user.session_token or not hmac.compare_digest(
+        user.session_token, token
+    ):
+        security_log.event("session_expired", user=user)
         return None
     return user

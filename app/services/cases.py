@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 import workflows
+from app import security_log
 from app.errors import (
     Forbidden,
     InvalidTransition,
@@ -125,6 +126,7 @@ def load(user: User, case_id: int, *, lock: bool = False) -> tuple[Case, set[str
         raise NotFound("案件不存在")
     caps = capacities(user, case)
     if not caps:
+        security_log.event("authz_fail", user=user, object=f"case:{case_id}")
         raise NotFound("案件不存在")
     return case, caps
 

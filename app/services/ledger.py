@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 import rfc8785
 from sqlalchemy import func, insert, select, update
 
+from app import security_log
 from app.extensions import db
 from app.models import LedgerEvent, Lock, User
 from app.services import clock
@@ -190,6 +191,7 @@ def verify(batch: int = 5000) -> dict:
         if reason:
             rows.close()
             total = db.session.scalar(select(func.count()).select_from(LedgerEvent))
+            security_log.event("ledger_verify_fail", level="CRITICAL", seq=row.seq, reason=reason)
             return {"ok": False, "events": total, "head": prev, "first_bad_seq": row.seq,
                     "reason": reason}  # fmt: skip
         prev, expected_seq = row.hash, row.seq + 1

@@ -16,6 +16,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from app import security_log
 from app.errors import Forbidden, InvalidTransition, NotFound, StaleVersion, ValidationError
 from app.extensions import db
 from app.models import TRANSPORT_MODES, Case, Manifest, User
@@ -136,6 +137,7 @@ def load(user: User, manifest_id: int, *, lock=False) -> tuple[Manifest, set[str
         raise NotFound("转运联单不存在")
     caps = _can_see(user, m)
     if not caps:
+        security_log.event("authz_fail", user=user, object=f"manifest:{manifest_id}")
         raise NotFound("转运联单不存在")
     return m, caps
 
