@@ -17,10 +17,25 @@ from tests.support import World
 KEEP_TABLES = {"alembic_version", "locks"}
 
 
-def _reset_postgres(engine) -> None:
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
+def _private_postgres_database(url: str) -> tuple[str, callable]:
+    """A fresh database of our own on the server DATABASE_URL names, so that
+    two test runs at once (CI, a developer, helpers) never share tables."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{os.getpid()}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop():
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return base.set(database=name).render_as_string(hide_password=False), drop
 
 
 @pytest.fixture(scope="session")
@@ -28,15 +43,20 @@ def app():
     tmp = tempfile.mkdtemp(prefix="clc-test-")
     os.environ.setdefault("STORAGE_DIR", os.path.join(tmp, "storage"))
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp}/test.db"
+    drop = None
+    if url.startswith("postgres"):
+        url, drop = _private_postgres_database(url)
     os.environ["DATABASE_URL"] = url
     app = create_app(TestingConfig)
     with app.app_context():
-        if _db.engine.dialect.name == "postgresql":
-            _reset_postgres(_db.engine)
         from flask_migrate import upgrade
 
         upgrade()  # the schema comes from the migrations, as in production
     yield app
+    if drop is not None:
+        with app.app_context():
+            _db.engine.dispose()
+        drop()
 
 
 @pytest.fixture(autouse=True)
