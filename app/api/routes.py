@@ -484,3 +484,23 @@ def verify_ledger():
         raise Forbidden("仅限生态环境局工作人员")
     result = ledger_service.verify()
     return jsonify({k: result[k] for k in ("ok", "events", "head", "first_bad_seq", "reason")})
+
+
+# ---------------------------------------------------------------- description
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    from app.api.openapi import spec
+
+    return jsonify(spec())
+
+
+@bp.get("/docs")
+def api_docs():
+    """A readable page of the API for integrators (no external assets)."""
+    from flask import render_template
+
+    from app.api.openapi import spec
+
+    return render_template("api/docs.html", spec=spec())
