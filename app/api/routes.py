@@ -244,8 +244,9 @@ def create_filing(case_id):
 @bp.get("/cases/<int:case_id>/filings")
 @login_required
 def list_filings(case_id):
-    case_service.load(g.user, case_id)
-    return jsonify({"items": filing_service.list_json(case_id)})
+    case, caps = case_service.load(g.user, case_id)
+    cutoff = case_service.history_cutoff(g.user, case) if caps == {"former_party"} else None
+    return jsonify({"items": filing_service.list_json(case_id, until=cutoff)})
 
 
 @bp.get("/cases/<int:case_id>/ledger")
@@ -331,7 +332,11 @@ def download_document(document_id):
     doc = db.session.get(Document, document_id) if document_id < 2**31 else None
     if doc is None or doc.case_id is None:
         raise NotFound("文件不存在")
-    case_service.load(g.user, doc.case_id)
+    case, caps = case_service.load(g.user, doc.case_id)
+    if caps == {"former_party"}:
+        cutoff = case_service.history_cutoff(g.user, case)
+        if ledger_service.iso(doc.created_at) > ledger_service.iso(cutoff):
+            raise NotFound("文件不存在")
     path = storage.path_for(doc.sha256)
     if not path.exists():
         raise NotFound("文件内容缺失，请联系管理员")

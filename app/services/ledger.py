@@ -27,6 +27,8 @@ LOCK_NAME = "ledger"
 
 
 def iso(at: datetime) -> str:
+    if at.tzinfo is None:  # SQLite hands back naive datetimes that are UTC
+        at = at.replace(tzinfo=UTC)
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
@@ -78,8 +80,10 @@ def append(
     to_state: str | None = None,
     documents: list[str] | None = None,
     detail: dict | None = None,
+    at: datetime | None = None,
 ) -> LedgerEvent:
-    """Add one event to the session; the caller's transaction commits it."""
+    """Add one event to the session; the caller's transaction commits it.
+    ``at`` lets a service stamp the event with the instant of the change it records."""
     db.session.flush()  # the state change itself first, then the chain head
     _take_lock()
     seq, prev = head()
@@ -87,7 +91,7 @@ def append(
         party = actor.party.credit_code
     body = event_body(
         seq=seq + 1,
-        at=iso(clock.now()),
+        at=iso(at or clock.now()),
         case_id=case_id,
         actor=actor.username if actor else None,
         party=party,

@@ -181,9 +181,12 @@ def credit_record(party: Party, *, public: bool) -> dict:
         .where(Review.action == "return", Filing.unit_party_id == party.id)
         .order_by(Review.at)
     ).all()
-    returned = [
-        r for r in returned_rows if STAGE_FILING.get(REVIEW_OF.get(r.from_state, "")) == r.kind
-    ]
+    returned, seen = [], set()
+    for r in returned_rows:  # one return counts once, however often the report was refiled
+        key = (r.case_id, r.at)
+        if STAGE_FILING.get(REVIEW_OF.get(r.from_state, "")) == r.kind and key not in seen:
+            seen.add(key)
+            returned.append(r)
     contractor_cases = select(Assignment.case_id).where(
         Assignment.party_id == party.id, Assignment.role == "contractor"
     )

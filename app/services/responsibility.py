@@ -68,10 +68,11 @@ def change_responsible(
     evidence_document_id: int | None = None,
     action: str = "responsibility_changed",
     extra: dict | None = None,
+    at=None,
 ) -> None:
     """Close the current responsible entry of ``case`` and open one for ``party``.
     Adds to the session; the caller commits."""
-    now = clock.now()
+    now = at or clock.now()
     previous = db.session.scalar(
         select(Responsibility).where(
             Responsibility.case_id == case.id,
@@ -98,6 +99,7 @@ def change_responsible(
     case.updated_at = now
     ledger.append(
         action,
+        at=now,
         actor=actor,
         case_id=case.id,
         from_state=case.state,
@@ -356,6 +358,7 @@ def transfer_land(user: User, site_code: str, payload) -> Handover:
         )
         ledger.append(
             "land_transferred",
+            at=now,
             actor=user,
             case_id=case.id,
             from_state=case.state,
@@ -375,6 +378,7 @@ def transfer_land(user: User, site_code: str, payload) -> Handover:
                 basis="transferee",
                 actor=user,
                 note="转让合同约定由受让人承担土壤污染风险管控和修复义务",
+                at=now,
             )
     db.session.commit()
     return handover
