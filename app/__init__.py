@@ -38,6 +38,7 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
+    register_input_guards(app)
     register_security_headers(app)
     register_template_helpers(app)
     register_commands(app)
@@ -90,6 +91,7 @@ def register_blueprints(app: Flask) -> None:
         Blueprint("leaflet", __name__, static_folder=leaflet.BASE_DIR,
                   static_url_path="/static/vendor/leaflet")
     )  # fmt: skip
+
     @app.get("/favicon.ico")
     def favicon():
         from flask import redirect, url_for
@@ -108,6 +110,25 @@ def register_blueprints(app: Flask) -> None:
                 raise
             continue
         app.register_blueprint(module.bp, url_prefix=getattr(module, "URL_PREFIX", None))
+
+
+def register_input_guards(app: Flask) -> None:
+    """A NUL byte is never valid input (PostgreSQL refuses it in text): 400, not 500."""
+    from flask import request
+    from werkzeug.exceptions import BadRequest, NotFound
+
+    @app.before_request
+    def refuse_nul():
+        if "\x00" in request.path:
+            raise NotFound()  # no resource has a NUL in its name
+        if any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
+            raise BadRequest("NUL")
+        if any("\x00" in v for _, v in request.headers.items()):
+            raise BadRequest("NUL")
+        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data") and any(
+            "\x00" in k or "\x00" in v for k, v in request.form.items(multi=True)
+        ):
+            raise BadRequest("NUL")
 
 
 def register_security_headers(app: Flask) -> None:
@@ -130,7 +151,9 @@ def register_security_headers(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
+        response.headers.setdefault(
+            "Permissions-Policy", "camera=(), microphone=(), geolocation=(self)"
+        )
         return response
 
 

@@ -16,9 +16,9 @@ from app.models import Document, LedgerHead
 from app.services import accountability as accountability_service
 from app.services import auth as auth_service
 from app.services import cases as case_service
+from app.services import clock, ledger_heads, storage, uploads
 from app.services import filings as filing_service
 from app.services import ledger as ledger_service
-from app.services import ledger_heads, storage, uploads
 from app.services import manifests as manifest_service
 from app.services import parties as party_service
 from app.services import responsibility as responsibility_service
@@ -58,9 +58,37 @@ def _refuse_constant(name):
 def parse_json(raw: bytes | str, field: str = "_"):
     """Strict JSON: no NaN/Infinity, and nesting too deep is a 400, not a crash."""
     try:
-        return json.loads(raw, parse_constant=_refuse_constant)
+        data = json.loads(raw, parse_constant=_refuse_constant)
     except (ValueError, RecursionError):
         raise ValidationError("请求内容不是合法的 JSON", {field: "JSON 解析失败"}) from None
+    where = _nul_path(data, "" if field == "_" else field)
+    if where is not None:
+        # Filings wrap their fields in "data": name the field as the form does.
+        where = where.removeprefix("data.") or field
+        raise ValidationError("请求内容含有不允许的 NUL 字符", {where: "含有 NUL 字符"})
+    return data
+
+
+def _nul_path(value, path: str, depth: int = 0) -> str | None:
+    """Where the first NUL character is (PostgreSQL cannot store one), or None."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if depth > 50:
+        return None
+    if isinstance(value, dict):
+        for k, v in value.items():
+            sub = f"{path}.{k}" if path else str(k)
+            if "\x00" in str(k):
+                return sub
+            found = _nul_path(v, sub, depth + 1)
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for i, v in enumerate(value):
+            found = _nul_path(v, f"{path}[{i}]", depth + 1)
+            if found is not None:
+                return found
+    return None
 
 
 def json_body():
@@ -107,7 +135,7 @@ def create_token():
         )
     user = auth_service.authenticate(data["username"][:200], data["password"][:1000])
     token, row = auth_service.issue_token(user)
-    return jsonify({"token": token, "expires_at": row.expires_at.isoformat()}), 201
+    return jsonify({"token": token, "expires_at": clock.iso(row.expires_at)}), 201
 
 
 @bp.get("/me")

@@ -340,7 +340,10 @@ def assign(user: User, case_id: int, payload) -> Assignment:
     return record_assignment(user, case, data["role"], party)
 
 
-def record_assignment(user: User, case: Case, role: str, party: Party, *, commit=True):
+def record_assignment(user: User, case: Case, role: str, party: Party, *, commit=True, log=True):
+    """Engage ``party`` in ``role``, ending the previous one. ``log=False`` when the
+    caller's own ledger event records the assignment (a remediation plan naming
+    its contractor: one filing, one event)."""
     current = [a for a in current_assignments(case.id) if a.role == role]
     if current and current[0].party_id == party.id:
         return current[0]
@@ -358,6 +361,9 @@ def record_assignment(user: User, case: Case, role: str, party: Party, *, commit
     )
     db.session.add(assignment)
     db.session.flush()
+    assignment.replaced = [o.party.credit_code for o in current]
+    if not log:
+        return assignment
     ledger.append(
         "assign",
         actor=user,
@@ -432,7 +438,9 @@ def to_json(case: Case, user: User, caps: set[str] | None = None) -> dict:
     allowed, blocked = allowed_actions(case, caps, facts)
     # A former landholder or responsible party sees the history up to its hand-over.
     cutoff = history_cutoff(user, case) if caps == {"former_party"} else None
-    review_query = select(Review).options(selectinload(Review.user)).where(Review.case_id == case.id)
+    review_query = (
+        select(Review).options(selectinload(Review.user)).where(Review.case_id == case.id)
+    )
     if cutoff is not None:
         review_query = review_query.where(Review.at <= cutoff)
     reviews = list(db.session.scalars(review_query.order_by(Review.id)))

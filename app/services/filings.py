@@ -205,7 +205,11 @@ def _screen_rows(case: Case, filing_id: int, samples: list[dict]) -> tuple[list[
     backgrounds = case.site.backgrounds or {}
     resolved: dict[str, object] = {}
     rows, counts = [], {}
-    for s in samples:
+    for i, s in enumerate(samples):
+        point_id = s.get("point_id")
+        if point_id and len(point_id) > 64:
+            msg = f"第 {i + 1} 个样品的点位编号超过 64 个字符"
+            raise ValidationError(msg, {"samples": msg})
         name = s["pollutant"]
         p = resolved.get(name)
         if p is None:
@@ -217,11 +221,11 @@ def _screen_rows(case: Case, filing_id: int, samples: list[dict]) -> tuple[list[
             {
                 "case_id": case.id,
                 "filing_id": filing_id,
-                "point_id": s.get("point_id"),
+                "point_id": point_id,
                 "depth_m": s.get("depth_m"),
                 "pollutant_key": p.key,
                 "value": s["value"],
-                "unit": s["unit"],
+                "unit": screening_service.canonical_unit(s["unit"]),
                 "value_mg_kg": value_mg_kg,
                 "level": level,
             }
@@ -295,7 +299,19 @@ def file(
             f"{KIND_LABELS_ZH[kind]}只能在 {'、'.join(KIND_STATES[kind])} 阶段提交，"
             f"案件当前处于 {case.state}"
         )
-    data = validate(data, SPECS[kind], message=f"{KIND_LABELS_ZH[kind]}填写有误")
+    try:
+        data = validate(data, SPECS[kind], message=f"{KIND_LABELS_ZH[kind]}填写有误")
+    except ValidationError as exc:
+        if (
+            kind == "survey_report"
+            and samples_csv is None
+            and not (isinstance(data, dict) and data.get("samples"))
+        ):
+            exc.fields = {
+                **(exc.fields or {}),
+                "samples": "调查报告须附样品检测数据（CSV 文件或 data.samples）",
+            }
+        raise
     samples = _samples_for(data, samples_csv) if kind == "survey_report" else None
     if samples_csv is not None and kind != "survey_report":
         raise ValidationError("只有调查报告附样品数据", {"samples": "只有调查报告附样品数据"})
@@ -372,7 +388,11 @@ def file(
         detail["samples"] = len(rows)
         detail["max_level"] = max_level(counts)
     if kind == "remediation_plan":
-        cases.record_assignment(user, case, "contractor", unit, commit=False)
+        assignment = cases.record_assignment(
+            user, case, "contractor", unit, commit=False, log=False
+        )
+        detail["assigns_contractor"] = unit.credit_code
+        detail["replaced_contractors"] = getattr(assignment, "replaced", [])
     ledger.append(
         kind,
         actor=user,

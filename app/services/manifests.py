@@ -50,6 +50,8 @@ def _quantity(payload, field="quantity_t") -> Decimal:
 
 def create(user: User, case_id: int, payload) -> Manifest:
     """Report a transfer. Commits."""
+    if user.role not in ("landholder", "contractor"):
+        raise Forbidden("只有修复施工单位或责任人可以报告转运联单")
     case, caps = cases.load(user, case_id, lock=True)
     if not caps & {"contractor", "responsible"}:
         raise Forbidden("只有修复施工单位或责任人可以报告转运联单")

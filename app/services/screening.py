@@ -207,6 +207,14 @@ class _Invalid(Exception):
         self.unknown = unknown
 
 
+CANONICAL_UNIT = {0: "mg/kg", -3: "μg/kg", 3: "g/kg"}
+
+
+def canonical_unit(unit: str) -> str:
+    """The unit as stored: "mg/kg", "μg/kg" or "g/kg", however it was typed."""
+    return CANONICAL_UNIT[_unit_exponent(unit)]
+
+
 def _unit_exponent(unit: object) -> int:
     if not isinstance(unit, str):
         raise _Invalid("unit", f"单位应为文本：“{_show(unit)}”")
