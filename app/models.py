@@ -433,6 +433,7 @@ class LedgerHead(db.Model):
 
 
 TIPOFF_STATUSES = ("received", "investigating", "closed")
+TIPOFF_STATUS_LABELS_ZH = {"received": "已受理", "investigating": "调查核实中", "closed": "已办结"}
 
 
 class Tipoff(db.Model):
@@ -453,12 +454,22 @@ class Tipoff(db.Model):
     description: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default="received", index=True)
     site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     site: Mapped[Site | None] = relationship()
     photos: Mapped[list[TipoffPhoto]] = relationship(order_by="TipoffPhoto.id")
     events: Mapped[list[TipoffEvent]] = relationship(order_by="TipoffEvent.id")
+
+    @property
+    def site_code(self) -> str | None:
+        return self.site.code if self.site is not None else None
+
+    @property
+    def status_label(self) -> str:
+        return TIPOFF_STATUS_LABELS_ZH.get(self.status, self.status)
 
 
 class TipoffPhoto(db.Model):

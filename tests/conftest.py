@@ -3,10 +3,13 @@ PostgreSQL when DATABASE_URL says so), emptied after every test."""
 
 from __future__ import annotations
 
+import contextvars
 import os
 import tempfile
 
 import pytest
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from app import create_app
@@ -15,6 +18,24 @@ from config import TestingConfig
 from tests.support import World
 
 KEEP_TABLES = {"alembic_version", "locks"}
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs in an app context of its own, as
+    in production. The tests keep an app context pushed (``_clean``), and Flask
+    would reuse it for requests, so ``g`` -- where Flask-Login keeps the user
+    and Flask-Babel the locale -- would leak from one request into the next."""
+
+    def open(self, *args, **kwargs):
+        response = contextvars.copy_context().run(self._open_alone, *args, **kwargs)
+        # What the request committed must not hide behind objects the test's own
+        # session loaded earlier.
+        _db.session.expire_all()
+        return response
+
+    def _open_alone(self, *args, **kwargs):
+        _cv_app.set(None)
+        return super().open(*args, **kwargs)
 
 
 def _private_postgres_database(url: str) -> tuple[str, callable]:
@@ -48,6 +69,7 @@ def app():
         url, drop = _private_postgres_database(url)
     os.environ["DATABASE_URL"] = url
     app = create_app(TestingConfig)
+    app.test_client_class = IsolatedClient
     with app.app_context():
         from flask_migrate import upgrade
 

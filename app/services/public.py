@@ -92,7 +92,7 @@ class Filters:
     def near(self) -> bool:
         return self.lat is not None and self.lon is not None
 
-    def args(self) -> dict:
+    def args(self, near: bool = True) -> dict:
         """The filters as query-string arguments (for links and the map's data URL)."""
         out = {
             "state": self.state,
@@ -101,9 +101,14 @@ class Filters:
             "pollutant": self.pollutant,
             "land_category": self.land_category,
         }
-        if self.near:
+        if near and self.near:
             out.update(lat=f"{self.lat:.6f}", lon=f"{self.lon:.6f}", radius=f"{self.radius_km:g}")
         return {k: v for k, v in out.items() if v not in (None, "")}
+
+
+def _printable(text: str) -> bool:
+    """No NUL or other control characters (PostgreSQL refuses NUL in text)."""
+    return not any(ord(ch) < 32 or ord(ch) == 127 for ch in text)
 
 
 def _text_arg(args, name: str, max_len: int) -> str | None:
@@ -111,6 +116,8 @@ def _text_arg(args, name: str, max_len: int) -> str | None:
     if not isinstance(raw, str):
         return None
     raw = " ".join(raw.split())
+    if not _printable(raw):
+        raise ValidationError(f"{name} 含有无效字符", {name: "含有无效字符"})
     if len(raw) > max_len:
         raise ValidationError(f"{name} 过长（不超过 {max_len} 个字符）", {name: "过长"})
     return raw or None
@@ -182,8 +189,8 @@ def public_query(filters: Filters | None = None):
     )
     f = filters or Filters()
     if f.state:
-        query = query.where(Case.state == f.state) if f.state in PUBLIC_STATES else query.where(
-            false()
+        query = (
+            query.where(Case.state == f.state) if f.state in PUBLIC_STATES else query.where(false())
         )
     if f.township:
         query = query.where(Site.township == f.township)
@@ -335,9 +342,7 @@ def all_public(filters: Filters | None = None) -> list[Row]:
     pairs = db.session.execute(public_query(f).order_by(Site.code)).all()
     if f.near:
         pairs = [
-            (s, c)
-            for s, c in pairs
-            if haversine_km(f.lat, f.lon, s.lat, s.lon) <= f.radius_km
+            (s, c) for s, c in pairs if haversine_km(f.lat, f.lon, s.lat, s.lon) <= f.radius_km
         ]
     return _rows(pairs)
 
@@ -345,7 +350,7 @@ def all_public(filters: Filters | None = None) -> list[Row]:
 def get_public(code: str) -> Row:
     """A public plot by its code; anything else is ``NotFound`` (never "forbidden",
     which would tell that the code exists)."""
-    if not isinstance(code, str) or not code or len(code) > 32:
+    if not isinstance(code, str) or not code or len(code) > 32 or not _printable(code):
         raise NotFound("地块不存在或尚未公开")
     latest = latest_case_ids().subquery()
     pair = db.session.execute(
@@ -665,9 +670,19 @@ def manifests_summary(case: Case) -> dict | None:
 # ---------------------------------------------------------------- serialisation
 
 
-def item_json(row: Row) -> dict:
-    from flask import url_for
+def public_url(endpoint: str, **values) -> str:
+    """An absolute URL for print, sharing and open data. ``PUBLIC_BASE_URL``
+    (e.g. https://tdwr.longchuan.gov.cn) wins over the host the request came in
+    on, so a board printed on the intranet still points to the public site."""
+    from flask import current_app, url_for
 
+    base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
+    if base:
+        return base + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
+def item_json(row: Row) -> dict:
     out = {
         "code": row.site.code,
         "name": row.site.name,
@@ -676,7 +691,7 @@ def item_json(row: Row) -> dict:
         "state_label": workflows.STATE_LABELS_ZH[row.case.state],
         "land_category": row.site.land_category,
         "pollutants": row.pollutants,
-        "url": url_for("public.site", code=row.site.code, _external=True),
+        "url": public_url("public.site", code=row.site.code),
     }
     if row.distance_km is not None:
         out["distance_km"] = round(row.distance_km, 3)
@@ -724,8 +739,6 @@ def oriented(geom: dict | None) -> dict | None:
 
 
 def geojson(filters: Filters | None = None) -> dict:
-    from flask import url_for
-
     features = []
     for row in all_public(filters):
         site = row.site
@@ -743,7 +756,7 @@ def geojson(filters: Filters | None = None) -> dict:
                     "phase": PHASES[row.case.state],
                     "land_category": site.land_category,
                     "pollutants": [p["name"] for p in row.pollutants],
-                    "url": url_for("public.site", code=site.code, _external=True),
+                    "url": public_url("public.site", code=site.code),
                 },
             }
         )
@@ -806,8 +819,6 @@ def listing_dates(case_ids: list[int]) -> dict[int, dict[str, str]]:
 
 def csv_bytes(filters: Filters | None = None) -> bytes:
     """The register as CSV: UTF-8 with a BOM so Excel opens the Chinese right."""
-    from flask import url_for
-
     rows = all_public(filters)
     dates = listing_dates([r.case.id for r in rows])
     buf = io.StringIO()
@@ -835,8 +846,7 @@ def csv_bytes(filters: Filters | None = None) -> bytes:
             else None,
             "lon": f"{s.lon:.6f}" if s.lon is not None else None,
             "lat": f"{s.lat:.6f}" if s.lat is not None else None,
-            "url": url_for("public.site", code=s.code, _external=True),
+            "url": public_url("public.site", code=s.code),
         }
         writer.writerow([csv_cell(values[k]) for k, _ in CSV_COLUMNS])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
-

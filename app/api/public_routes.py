@@ -1,0 +1,124 @@
+"""Public JSON (DESIGN.md §7): the register, one plot, GeoJSON — no login —
+and the bureau's tip-off routes (bearer token)."""
+
+from __future__ import annotations
+
+from flask import Response, g, jsonify, request
+
+from app.api import bp
+from app.api.routes import bureau_only, json_body, login_required
+from app.errors import NotFound, ValidationError
+from app.services import public as public_service
+from app.services import tipoffs as tipoff_service
+
+
+def page_args() -> tuple[int, int]:
+    """``page`` (1–100000) and ``per_page`` (1–100, default 20); anything else
+    is a 400. ASCII digits only: "²".isdigit() is true but int("²") raises."""
+
+    def number(name: str, default: int, high: int) -> int:
+        raw = request.args.get(name, "")
+        if not raw:
+            return default
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= high:
+            raise ValidationError(f"{name} 须为 1–{high} 的整数", {name: "取值无效"})
+        return int(raw)
+
+    return number("page", 1, 100_000), number("per_page", 20, 100)
+
+
+def _open(response, max_age: int = 60):
+    """Open data: anyone may read it, from any origin (no credentials involved)."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cache-Control"] = f"public, max-age={max_age}"
+    return response
+
+
+@bp.get("/public/sites")
+def public_sites():
+    page, per_page = page_args()
+    filters = public_service.parse_filters(request.args)
+    result = public_service.search(filters, page=page, per_page=per_page)
+    return _open(
+        jsonify(
+            {
+                "items": [public_service.item_json(r) for r in result.items],
+                "total": result.total,
+                "page": result.page,
+                "per_page": result.per_page,
+            }
+        )
+    )
+
+
+@bp.get("/public/sites/<code>")
+def public_site(code):
+    row = public_service.get_public(code)
+    return _open(jsonify(public_service.detail_json(row)))
+
+
+@bp.get("/public/sites.geojson")
+def public_sites_geojson():
+    filters = public_service.parse_filters(request.args)
+    response = jsonify(public_service.geojson(filters))
+    response.mimetype = "application/geo+json"
+    return _open(response, max_age=300)
+
+
+# ---------------------------------------------------------------- tip-offs (bureau)
+
+
+@bp.get("/tipoffs")
+@login_required
+def list_tipoffs():
+    bureau_only(g.user)
+    page, per_page = page_args()
+    status = request.args.get("status") or None
+    result = tipoff_service.list_tipoffs(
+        g.user,
+        status=status,
+        township=request.args.get("township") or None,
+        site_code=request.args.get("site_code") or None,
+        page=page,
+        per_page=per_page,
+    )
+    return jsonify(
+        {
+            "items": [tipoff_service.to_json(t) for t in result.items],
+            "total": result.total,
+            "page": result.page,
+            "counts": tipoff_service.counts(g.user),
+        }
+    )
+
+
+@bp.get("/tipoffs/<int:tipoff_id>")
+@login_required
+def get_tipoff(tipoff_id):
+    bureau_only(g.user)
+    return jsonify(tipoff_service.to_json(tipoff_service.get(g.user, tipoff_id)))
+
+
+@bp.post("/tipoffs/<int:tipoff_id>")
+@login_required
+def update_tipoff(tipoff_id):
+    bureau_only(g.user)
+    tipoff = tipoff_service.update(g.user, tipoff_id, json_body())
+    return jsonify(tipoff_service.to_json(tipoff))
+
+
+@bp.get("/tipoffs/<int:tipoff_id>/photos/<sha256>")
+@login_required
+def tipoff_photo(tipoff_id, sha256):
+    bureau_only(g.user)
+    if len(sha256) != 64:
+        raise NotFound("照片不存在")
+    try:
+        data = tipoff_service.photo_bytes(g.user, tipoff_id, sha256.lower())
+    except (ValueError, FileNotFoundError):
+        raise NotFound("照片不存在") from None
+    response = Response(data, mimetype="image/jpeg")
+    response.headers["Content-Disposition"] = f"inline; filename=tipoff-{tipoff_id}.jpg"
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

@@ -1,0 +1,339 @@
+"""Public pages: parse the query, call one service, render."""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+import workflows
+from app.errors import NotFound, ServiceError
+from app.extensions import limiter
+from app.public import bp, charts
+from app.public.forms import (
+    TipoffForm,
+    TrackForm,
+    check_timestamp,
+    issue_timestamp,
+    township_choices,
+)
+from app.services import indicators as indicator_service
+from app.services import pdf
+from app.services import public as public_service
+from app.services import tipoffs as tipoff_service
+from app.services.sites import PLANNED_USE_ZH
+
+PER_PAGE = 20
+public_url = public_service.public_url
+
+
+def _page_arg() -> int:
+    raw = request.args.get("page", "")
+    if not raw:
+        return 1
+    # isascii: "²".isdigit() is true but int("²") raises.
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 100_000:
+        abort(400)
+    return int(raw)
+
+
+def _map_config() -> dict:
+    return {
+        "tiles": current_app.config.get("MAP_TILE_URL") or "",
+        "attribution": current_app.config.get("MAP_TILE_ATTRIBUTION") or "",
+    }
+
+
+@bp.app_context_processor
+def public_helpers():
+    from app import ui
+    from app.services import clock
+
+    return {
+        "now_cst": ui.cst(clock.now()),
+        "public_url": public_url,
+        "PHASES": public_service.PHASES,
+        "PHASE_LABELS": public_service.PHASE_LABELS_ZH,
+        "PUBLIC_LEVEL_LABELS": public_service.LEVEL_LABELS_ZH,
+    }
+
+
+# ---------------------------------------------------------------- register
+
+
+@bp.get("/")
+def index():
+    filters = public_service.parse_filters(request.args)
+    page = _page_arg()
+    result = public_service.search(filters, page=page, per_page=PER_PAGE)
+    return render_template(
+        "public/index.html",
+        filters=filters,
+        result=result,
+        options=public_service.filter_options(),
+        summary=public_service.summary(),
+        map_config=_map_config(),
+    )
+
+
+@bp.get("/map")
+def map_view():
+    filters = public_service.parse_filters(request.args)
+    result = None
+    if filters.near:
+        result = public_service.search(filters, page=1, per_page=50)
+    return render_template(
+        "public/map.html",
+        filters=filters,
+        result=result,
+        options=public_service.filter_options(),
+        map_config=_map_config(),
+    )
+
+
+# ---------------------------------------------------------------- one plot
+
+
+@bp.get("/sites/<code>")
+def site(code):
+    row = public_service.get_public(code)
+    release = public_service.release(row.case)
+    return render_template(
+        "public/site.html",
+        row=row,
+        site=row.site,
+        case=row.case,
+        explained=public_service.STATE_EXPLAINED_ZH.get(row.case.state, ""),
+        timeline=public_service.timeline(row.site),
+        board=public_service.notice_board(row.case),
+        evaluation=public_service.evaluation(row.case),
+        release=release,
+        progress=public_service.latest_progress(row.case),
+        transfers=public_service.manifests_summary(row.case),
+        planned_use=PLANNED_USE_ZH.get(row.site.planned_use, row.site.planned_use),
+        notice_labels=public_service.NOTICE_LABELS_ZH,
+        map_config=_map_config(),
+        stages=_stages(row.case.state, release),
+    )
+
+
+def _stages(state: str, release: dict | None) -> list[dict]:
+    """The public lifecycle as a stepper: done / current / to come."""
+    labels = {
+        "survey": "土壤污染状况调查",
+        "risk_assessment": "风险评估",
+        "not_listed": "无需列入名录",
+        "listed": "列入名录",
+        "risk_control": "风险管控",
+        "plan_filing": "修复方案",
+        "works": "修复施工",
+        "evaluation": "效果评估",
+        "released": "移出名录",
+    }
+    route = (release or {}).get("route")
+    if route == "survey":
+        order = ["survey", "not_listed"]
+    elif route == "risk_assessment":
+        order = ["survey", "risk_assessment", "not_listed"]
+    elif state == "risk_control":
+        order = ["listed", "risk_control", "evaluation", "released"]
+    else:
+        order = ["listed", "plan_filing", "works", "evaluation", "released"]
+    group = {
+        "plan_review": "plan_filing",
+        "transfer_reporting": "works",
+        "evaluation_review": "evaluation",
+    }.get(state, state)
+    current = order.index(group) if group in order else 0
+    return [
+        {"key": k, "label": labels[k],
+         "status": "done" if i < current or state == "released" else
+         ("current" if i == current else "todo")}
+        for i, k in enumerate(order)
+    ]  # fmt: skip
+
+
+@bp.get("/sites/<code>/notice.pdf")
+def notice_pdf(code):
+    row = public_service.get_public(code)
+    board = public_service.notice_board(row.case)
+    if board is None:
+        raise NotFound("该地块没有发布施工公告牌")
+    url = public_url("public.site", code=row.site.code)
+    etag = hashlib.sha256(
+        f"{row.site.code}|{board['published_at']}|{url}|{row.case.state}|v2".encode()
+    ).hexdigest()
+    if etag in request.if_none_match:
+        return Response(status=304, headers={"ETag": f'"{etag}"'})
+    data = pdf.render_pdf(
+        "documents/notice.html",
+        site=row.site,
+        case=row.case,
+        board=board,
+        url=url,
+        qr=_qr_data_uri(url),
+        planned_use=PLANNED_USE_ZH.get(row.site.planned_use, row.site.planned_use),
+        labels=public_service.NOTICE_LABELS_ZH,
+        pollutants=row.pollutants,
+        state_label=workflows.STATE_LABELS_ZH[row.case.state],
+    )
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f"inline; filename=notice-{row.site.code}.pdf"
+    response.headers["ETag"] = f'"{etag}"'
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def _qr_data_uri(url: str) -> str:
+    import segno
+
+    return segno.make(url, error="m").svg_data_uri(scale=10, border=2, dark="#000", light="#fff")
+
+
+# ---------------------------------------------------------------- indicators
+
+
+@bp.get("/indicators")
+def indicators():
+    data = indicator_service.compute()
+    state_chart = charts.hbar_chart(
+        [(d["label"], d["count"], f"state-fill-{d['state']}") for d in data["by_state"]],
+        label="公开地块按状态分布",
+    )
+    phases = [
+        (key, label, f"phase-fill-{key}") for key, label in public_service.PHASE_LABELS_ZH.items()
+    ]
+    township_chart = charts.stacked_chart(
+        [(t["township"], t["phases"]) for t in data["by_township"]],
+        phases,
+        label="公开地块按乡镇分布",
+    )
+    rate = charts.rate_chart(data["safe_use"], data["targets"], label="污染地块安全利用率（按年）")
+    return render_template(
+        "public/indicators.html",
+        data=data,
+        state_chart=state_chart,
+        township_chart=township_chart,
+        rate_chart=rate,
+    )
+
+
+# ---------------------------------------------------------------- open data
+
+
+@bp.get("/open-data")
+def open_data():
+    return render_template(
+        "public/open_data.html",
+        states=[(s, workflows.STATE_LABELS_ZH[s]) for s in public_service.PUBLIC_STATES],
+        columns=public_service.CSV_COLUMNS,
+        example=public_service.search(public_service.Filters(), page=1, per_page=1),
+    )
+
+
+@bp.get("/open-data/sites.csv")
+def sites_csv():
+    filters = public_service.parse_filters(request.args)
+    response = Response(public_service.csv_bytes(filters), mimetype="text/csv")
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = "attachment; filename=sites.csv"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+# ---------------------------------------------------------------- tip-offs
+
+
+def _tipoff_limit() -> str:
+    return current_app.config.get("TIPOFF_RATE_LIMIT", "5 per hour")
+
+
+@bp.route("/report", methods=["GET", "POST"])
+@limiter.limit(_tipoff_limit, methods=["POST"])
+def report():
+    form = TipoffForm()
+    form.township.choices = township_choices()
+    problem = None
+    if request.method == "GET" and request.args.get("township") in dict(form.township.choices):
+        form.township.data = request.args["township"]
+    if request.method == "POST":
+        if form.website.data:
+            problem = "提交未通过校验，请刷新页面后重新填写。"
+        elif form.validate_on_submit():
+            problem = check_timestamp(request.form.get("issued", ""))
+            if problem is None:
+                photos = [
+                    f.read(tipoff_service.MAX_PHOTO_BYTES + 1)
+                    for f in (form.photos.data or [])
+                    if f and getattr(f, "filename", "")
+                ]
+                try:
+                    _tipoff, code = tipoff_service.create(
+                        township=form.township.data,
+                        location=form.location.data,
+                        description=form.description.data,
+                        lat=form.lat.data,
+                        lon=form.lon.data,
+                        photos=photos,
+                    )
+                except ServiceError as exc:
+                    problem = exc.message
+                else:
+                    session["tipoff_code"] = code
+                    return redirect(url_for("public.report_thanks"), code=303)
+        else:
+            problem = "请按提示修改后重新提交。"
+    form.issued.data = issue_timestamp()
+    status = 400 if problem else 200
+    return render_template(
+        "public/report.html", form=form, problem=problem, map_config=_map_config()
+    ), status
+
+
+@bp.get("/report/thanks")
+def report_thanks():
+    code = session.pop("tipoff_code", None)
+    if not code:
+        return redirect(url_for("public.report"))
+    response = Response(render_template("public/report_thanks.html", code=code))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/report/track")
+@limiter.limit("30 per minute")
+def report_lookup():
+    form = TrackForm(request.args)
+    if request.args and form.validate():
+        canonical = tipoff_service.normalise_code(form.code.data)
+        if canonical:
+            pretty = "-".join(canonical[i : i + 4] for i in range(0, len(canonical), 4))
+            return redirect(url_for("public.report_track", code=pretty))
+        form.code.errors = ["查询码格式不对：应为 16 位字母数字，如 ABCD-EFGH-JKMN-PQRS"]
+    return render_template("public/report_lookup.html", form=form)
+
+
+@bp.get("/report/<code>")
+@limiter.limit("30 per minute")
+def report_track(code):
+    tipoff = tipoff_service.find_by_code(code)
+    response = Response(
+        render_template(
+            "public/report_track.html",
+            tipoff=tipoff_service.public_json(tipoff),
+            labels=tipoff_service.STATUS_LABELS_ZH,
+        )
+    )
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
