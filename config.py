@@ -46,6 +46,14 @@ class Config:
     # without one the map draws plot boundaries on a plain background.
     MAP_TILE_URL = ""
     MAP_TILE_ATTRIBUTION = ""
+    # Printed QR codes point here (the public address of the site), not at
+    # whatever host a request came in on.
+    PUBLIC_BASE_URL = ""
+    TIPOFF_RATE_LIMIT = "5 per hour"
+    TIPOFF_MIN_FILL_SECONDS = 5
+    PROXY_FIX_X_FOR = 0
+    TOWNSHIPS = ["章凤镇", "陇把镇", "景罕镇", "城子镇", "户撒阿昌族乡", "护国乡", "清平乡",
+                 "王子树乡", "勐约乡"]  # fmt: skip
     COUNTY_NAME = "陇川县"
     COUNTY_CODE = "533124"
     SECRET_KEY_REQUIRED = True
@@ -67,6 +75,8 @@ class Config:
                 "MAP_TILE_ATTRIBUTION", cls.MAP_TILE_ATTRIBUTION
             ),
             "LEDGER_SIGNING_KEY": os.environ.get("LEDGER_SIGNING_KEY") or None,
+            "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", cls.PUBLIC_BASE_URL),
+            "PROXY_FIX_X_FOR": _int_env("PROXY_FIX_X_FOR", cls.PROXY_FIX_X_FOR),
         }
         secret = os.environ.get("SECRET_KEY")
         if secret:

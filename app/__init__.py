@@ -35,6 +35,14 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     from app import security_log
 
     security_log.configure()
+    app.json.ensure_ascii = False  # open data readable as Chinese, not \uXXXX
+    if app.config.get("PROXY_FIX_X_FOR"):
+        # Behind a reverse proxy, the client address (rate limits, logs) is in
+        # X-Forwarded-For; trust exactly as many hops as are configured.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["PROXY_FIX_X_FOR"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)

@@ -7,7 +7,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 import workflows
-from app.errors import InvalidTransition, StaleVersion, ValidationError
+from app.errors import InvalidTransition, ServiceError, StaleVersion, ValidationError
 from app.portal.forms import ActionForm, AssignmentForm
 from app.services import cases, filings, ledger
 
@@ -27,6 +27,22 @@ NEXT_STEP = {
     "evaluation_review": "生态环境局会同自然资源部门审查效果评估报告。",
     "released": "已移出名录或无需列入，可依法办理土地使用手续。",
 }
+# Who is expected to act next, and on what, for lists of cases.
+EXPECTED = {
+    "survey": ("土地使用权人", "提交土壤污染状况调查报告及样品数据"),
+    "survey_review": ("生态环境局", "会同自然资源部门审查调查报告"),
+    "risk_assessment": ("土壤污染责任人", "提交风险评估报告"),
+    "risk_assessment_review": ("生态环境局", "会同自然资源部门审查风险评估报告"),
+    "listed": ("生态环境局", "决定实施修复或风险管控"),
+    "risk_control": ("土壤污染责任人", "实施风险管控、提交监测报告"),
+    "plan_filing": ("土壤污染责任人", "提交修复方案备案"),
+    "plan_review": ("生态环境局", "修复方案备案审查"),
+    "transfer_reporting": ("修复施工单位", "报告转运联单后提交"),
+    "works": ("修复施工单位", "公开公告牌、转运、登记施工完成"),
+    "evaluation": ("效果评估单位", "提交效果评估报告"),
+    "evaluation_review": ("生态环境局", "会同自然资源部门审查效果评估报告"),
+    "released": ("—", "已办结"),
+}
 COMMENT_REQUIRED = {"return", "reopen"}
 BUTTON_CLASS = {"approve": "btn-success", "return": "btn-outline-danger", "cosign": "btn-primary",
                 "reopen": "btn-outline-secondary"}  # fmt: skip
@@ -41,7 +57,14 @@ def filing_kinds_for(case_json: dict) -> list[str]:
     ]
 
 
-def render_case(blueprint: str, case_id: int, *, status: int = 200, form: ActionForm | None = None):
+def render_case(
+    blueprint: str,
+    case_id: int,
+    *,
+    status: int = 200,
+    form: ActionForm | None = None,
+    assignment_form: AssignmentForm | None = None,
+):
     user = current_user._get_current_object()
     case, caps = cases.load(user, case_id)
     data = cases.to_json(case, user, caps)
@@ -67,7 +90,7 @@ def render_case(blueprint: str, case_id: int, *, status: int = 200, form: Action
             comment_required=COMMENT_REQUIRED,
             button_class=BUTTON_CLASS,
             filing_kinds=filing_kinds_for(data),
-            assignment_form=AssignmentForm()
+            assignment_form=(assignment_form or AssignmentForm())
             if caps & {"landholder", "responsible"} and case.state != "released"
             else None,
             can_report_manifest=bool(caps & {"contractor", "responsible"})
@@ -110,12 +133,11 @@ def handle_assignment(blueprint: str, case_id: int):
                 case_id,
                 {"role": form.role.data, "credit_code": form.credit_code.data},
             )
-        except ValidationError as exc:
-            flash(exc.message, "danger")
+        except ServiceError as exc:
+            form.credit_code.errors = [exc.message]
+            flash(f"未能委托：{exc.message}", "danger")
         else:
             flash("已委托。", "success")
-    else:
-        for errors in form.errors.values():
-            for e in errors:
-                flash(e, "danger")
-    return redirect(url_for(f"{blueprint}.case", case_id=case_id) + "#assignments")
+            return redirect(url_for(f"{blueprint}.case", case_id=case_id) + "#assignments")
+    # Re-render with the error beside the field and the code still typed in.
+    return render_case(blueprint, case_id, status=400, assignment_form=form)

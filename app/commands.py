@@ -151,3 +151,6 @@ def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(ledger_cli)
     app.cli.add_command(demo_command)
+    from app.bench import bench_cli
+
+    app.cli.add_command(bench_cli)

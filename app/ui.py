@@ -126,6 +126,52 @@ def cst(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return value.astimezone(clock.CHINA_TZ).strftime(fmt)
 
 
+def num(value) -> str:
+    """A number as a person writes it: 3200 not 3200.0, 4×10⁻⁶ not 4e-06."""
+    if value is None or isinstance(value, bool):
+        return "" if value is None else str(value)
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if x != 0 and abs(x) < 1e-3:
+        mantissa, exponent = f"{x:.2e}".split("e")
+        mantissa = mantissa.rstrip("0").rstrip(".")
+        sup = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+        return f"{mantissa}×10{str(int(exponent)).translate(sup)}"
+    if x.is_integer():
+        return f"{int(x):,}" if abs(x) >= 10000 else str(int(x))
+    return f"{x:.6g}"
+
+
+def field_value(key: str, value) -> str:
+    """A filing field shown to a person: labels, units and Chinese yes/no."""
+    from app.services.filings import MEDIA
+
+    media_zh = dict(zip(MEDIA, ("土壤", "地表水", "地下水", "环境空气"), strict=True))
+    if value is True:
+        return "是"
+    if value is False:
+        return "否"
+    if key == "targets" and isinstance(value, list):
+        return "；".join(
+            f"{t.get('pollutant')} ≤ {num(t.get('target_mg_kg'))} mg/kg" for t in value
+        )
+    if key == "results" and isinstance(value, list):
+        return "；".join(
+            f"{r.get('pollutant')} {num(r.get('value_mg_kg'))} mg/kg（目标 {num(r.get('target_mg_kg'))}）"
+            for r in value
+        )
+    if key == "media" and isinstance(value, list):
+        return "、".join(media_zh.get(m, m) for m in value)
+    if isinstance(value, list):
+        return "；".join(str(v) for v in value)
+    if isinstance(value, (int, float)):
+        text = num(value)
+        return {"volume_m3": f"{text} m³", "percent_complete": f"{text}%"}.get(key, text)
+    return str(value)
+
+
 def days_since(value) -> int:
     if value is None:
         return 0
@@ -152,6 +198,7 @@ EVENT_LABELS_ZH = {
     "party_ban_lifted": "解除禁入",
     "user_created": "创建用户",
     "document_issued": "签发文书",
+    "tipoff_handled": "处理举报",
 }
 FIELD_LABELS_ZH = {
     "unit_credit_code": "单位统一社会信用代码",
@@ -225,10 +272,13 @@ def register(app: Flask) -> None:
 
     app.jinja_env.filters["cst"] = cst
     app.jinja_env.filters["days_since"] = days_since
+    app.jinja_env.filters["num"] = num
 
     @app.context_processor
     def labels():
         from flask_babel import get_locale
+
+        from app.casepage import EXPECTED
 
         return {
             "get_locale": get_locale,
@@ -247,6 +297,8 @@ def register(app: Flask) -> None:
             },
             "state_diagram_svg": state_diagram_svg,
             "event_label": event_label,
+            "field_value": field_value,
+            "EXPECTED": EXPECTED,
             "FIELD_LABELS": FIELD_LABELS_ZH,
             "BASIS_LABELS": {
                 "polluter": "污染者",

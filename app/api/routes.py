@@ -102,7 +102,7 @@ def page_args() -> tuple[int, int]:
         raw = request.args.get(name, "")
         if not raw:
             return default
-        if not raw.isdigit() or not 1 <= int(raw) <= high:
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 7 or not 1 <= int(raw) <= high:
             raise ValidationError(f"{name} 须为 1–{high} 的整数", {name: "取值无效"})
         return int(raw)
 
@@ -252,6 +252,7 @@ def create_filing(case_id):
         ]
         samples = request.files.get("samples")
         samples_csv = samples.read() if samples is not None else None
+        samples_name = samples.filename if samples is not None else None
     else:
         body = json_body()
         if not isinstance(body, dict):
@@ -260,8 +261,16 @@ def create_filing(case_id):
         if unknown:
             raise ValidationError("不允许的字段", {k: "不允许的字段" for k in sorted(unknown)})
         kind, data, files, samples_csv = body.get("kind"), body.get("data"), [], None
+        samples_name = None
     filing, created = filing_service.file(
-        g.user, case_id, kind, data, files=files, samples_csv=samples_csv, idempotency_key=key
+        g.user,
+        case_id,
+        kind,
+        data,
+        files=files,
+        samples_csv=samples_csv,
+        idempotency_key=key,
+        samples_name=samples_name,
     )
     body = filing_service.filing_json(filing)
     if filing.kind == "survey_report":

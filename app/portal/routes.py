@@ -119,12 +119,18 @@ def file(case_id, kind):
             for f in (form.files.data or [])
             if getattr(f, "filename", "")
         ]
-        samples = None
+        samples, samples_name = None, None
         if kind == "survey_report":
-            samples = form.samples.data.read()
+            samples, samples_name = form.samples.data.read(), form.samples.data.filename
         try:
             filing, _ = filings.file(
-                _user(), case_id, kind, form.to_data(), files=uploads, samples_csv=samples
+                _user(),
+                case_id,
+                kind,
+                form.to_data(),
+                files=uploads,
+                samples_csv=samples,
+                samples_name=samples_name,
             )
         except ServiceError as exc:
             errors = apply_service_errors(form, exc.fields, exc.message)

@@ -275,6 +275,7 @@ def file(
     files: list[Upload] | None = None,
     samples_csv: bytes | None = None,
     idempotency_key: str | None = None,
+    samples_name: str | None = None,
 ) -> tuple[Filing, bool]:
     """File a report on a case. Returns (filing, created); a replay with the same
     ``Idempotency-Key`` returns the first filing. Commits once."""
@@ -347,7 +348,7 @@ def file(
             sha256=storage.put(samples_csv),
             size=len(samples_csv),
             mime="text/csv",
-            original_name="samples.csv",
+            original_name=uploads.safe_download_name(samples_name or "samples.csv", "samples.csv"),
             purpose="samples",
             case_id=case.id,
             uploaded_by_id=user.id,
@@ -454,6 +455,7 @@ def filing_json(f: Filing) -> dict:
         "state": f.state,
         "data": f.data,
         "filer": f.filer.username,
+        "filer_name": f.filer.display_name or f.filer.username,
         "party": f.filer_party.credit_code if f.filer_party else None,
         "unit": parties.to_json(f.unit_party),
         "created_at": clock.iso(f.created_at),

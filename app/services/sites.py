@@ -180,7 +180,10 @@ def register_site(user: User, payload) -> Site:
             Responsibility(case_id=case.id, role="landholder", party_id=landholder.id,
                            valid_from=now, recorded_by_id=user.id),
             Responsibility(case_id=case.id, role="responsible", party_id=responsible.id,
-                           basis=basis, valid_from=now, recorded_by_id=user.id),
+                           basis=basis, valid_from=now, recorded_by_id=user.id,
+                           note=None if data.get("responsible_party_credit_code") else
+                           "登记时未另行指定责任人，暂由土地使用权人承担；责任不明确或有争议的，"
+                           "由生态环境部门会同自然资源部门认定"),
         ]
     )  # fmt: skip
     ledger.append(

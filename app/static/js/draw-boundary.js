@@ -6,6 +6,7 @@
   if (!el || typeof L === "undefined") { return; }
   var center = (el.dataset.center || "24.33,97.90").split(",").map(Number);
   var map = L.map(el, { preferCanvas: false }).setView(center, 13);
+  map.attributionControl.setPrefix(false);
   if (el.dataset.tiles) {
     L.tileLayer(el.dataset.tiles, { maxZoom: 19, attribution: el.dataset.attribution || "" }).addTo(map);
   }

@@ -157,6 +157,7 @@
 
   function init(node) {
     var map = L.map(node, { scrollWheelZoom: false, zoomSnap: 0.5, tap: true });
+    map.attributionControl.setPrefix(false);
     node._leafletMap = map;
     addTiles(map, node);
     L.control.scale({ imperial: false }).addTo(map);
