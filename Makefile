@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: setup run demo test test-pg lint clean-demo
+.PHONY: setup run demo test test-pg lint clean-demo bench bench-pg bench-deps
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	$(PY) -m venv $(VENV)
@@ -31,10 +31,29 @@ test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The same suite on PostgreSQL (starts the local cluster, creates a throwaway database).
+# Browser tests always serve their own SQLite file, so they run once, in `make test`.
 test-pg: setup
 	bash scripts/pg-test-db.sh
-	DATABASE_URL=postgresql+psycopg://clc:clc@localhost/clc_test $(BIN)/python -m pytest $(PYTEST_ARGS)
+	DATABASE_URL=postgresql+psycopg://clc:clc@localhost/clc_test $(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Benchmark (issue 6): seeds bench/results/db/ once per size, serves with gunicorn in
+# production mode, measures with wrk against /healthz; table printed, JSON in bench/results/.
+# BENCH_PLOTS=100000 for province scale; BENCH_DURATION seconds per endpoint;
+# BENCH_ARGS for more (e.g. --sweep, --reseed, --skip-writes; see bench/run.py --help).
+BENCH_PLOTS ?= 1000
+BENCH_DURATION ?= 10
+BENCH_ARGS ?=
+
+bench-deps:
+	@command -v wrk >/dev/null 2>&1 || { export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; }
+
+bench: setup bench-deps
+	$(BIN)/python bench/run.py --db sqlite --plots $(BENCH_PLOTS) --duration $(BENCH_DURATION) $(BENCH_ARGS)
+
+bench-pg: setup bench-deps
+	$(BIN)/python bench/run.py --db pg --plots $(BENCH_PLOTS) --duration $(BENCH_DURATION) $(BENCH_ARGS)

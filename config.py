@@ -38,9 +38,14 @@ class Config:
     JSON_AS_ASCII = False
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # Receipts and manifests are rendered after their event commits: "thread"
+    # (a background worker), "sync" (in the request) or "off" (left pending for
+    # `flask documents run`).
+    DOCUMENTS_MODE = "thread"
     BOOTSTRAP_SERVE_LOCAL = True  # no CDN: everything works offline
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
     LANGUAGES = {"zh_Hans_CN": "简体中文", "en": "English"}
     # Optional map tiles, e.g. an intranet tile server "https://tiles.example/{z}/{x}/{y}.png";
     # without one the map draws plot boundaries on a plain background.
@@ -107,6 +112,7 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-only-not-secret"  # noqa: S105 (tests only)
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
+    DOCUMENTS_MODE = "off"  # tests that look at documents render them explicitly
 
 
 class ProductionConfig(Config):

@@ -74,6 +74,9 @@ def render_case(
         events = [e for e in events if e.at <= cutoff]
     survey = next((f for f in reversed(data["filings"]) if f["kind"] == "survey_report"), None)
     exceedances = filings.exceedances(survey["id"]) if survey else []
+    from app.services import documents
+
+    issued = documents.issued_for_case(case.id) if caps != {"former_party"} else []
     action_form = form or ActionForm()
     action_form.version.data = case.version
     return (
@@ -85,6 +88,7 @@ def render_case(
             events=events,
             survey=survey,
             exceedances=exceedances,
+            issued=issued,
             next_step=NEXT_STEP[case.state],
             action_form=action_form,
             comment_required=COMMENT_REQUIRED,
@@ -97,6 +101,23 @@ def render_case(
             and case.state in ("transfer_reporting", "works"),
         ),
         status,
+    )
+
+
+def render_dossier(case_id: int):
+    """The accountability dossier of a case as a PDF, from the live record."""
+    from flask import Response
+
+    from app.services import accountability, clock
+    from app.services.pdf import render_pdf
+
+    data = accountability.for_case(current_user._get_current_object(), case_id)
+    pdf = render_pdf("documents/dossier.html", a=data, now=clock.now(),
+                     state_labels=workflows.STATE_LABELS_ZH)  # fmt: skip
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f"attachment; filename=dossier-{data['site']['code']}.pdf"},
     )
 
 

@@ -146,7 +146,22 @@ def demo_command():
     click.echo(summary)
 
 
+documents_cli = AppGroup("documents", help="回执与联单 / issued documents")
+
+
+@documents_cli.command("run")
+def documents_run():
+    """Render pending (and retry failed) receipts and manifests."""
+    from app.services import documents
+
+    result = documents.run_pending()
+    click.echo(f"已签发 {result['rendered']} 份，失败 {result['failed']} 份")
+    if result["failed"]:
+        sys.exit(1)
+
+
 def register(app: Flask) -> None:
+    app.cli.add_command(documents_cli)
     app.cli.add_command(parties_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(ledger_cli)

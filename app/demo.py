@@ -447,6 +447,10 @@ def build_demo(end: datetime | None = None) -> str:
     end = end or clock.now()
     first = datetime(2025, 3, 3, 9, 30, tzinfo=clock.CHINA_TZ)
     d = Demo()
+    # Receipts are issued in one sweep at the end (a background renderer would
+    # stamp them with today's date in the middle of the demo's past).
+    mode = current_app.config.get("DOCUMENTS_MODE")
+    current_app.config["DOCUMENTS_MODE"] = "off"
     with clock.frozen(first - timedelta(days=3)):
         d.cast()
     # Plots start at staggered dates so that the newest step lands before ``end``.
@@ -462,12 +466,20 @@ def build_demo(end: datetime | None = None) -> str:
             heapq.heappush(queue, (at, i, j, step))
     for k, (at, step) in enumerate(d.county_events()):
         heapq.heappush(queue, (at, 1000 + k, 0, step))
-    while queue:
-        at, _, _, step = heapq.heappop(queue)
-        with clock.frozen(at):
-            step()
+    try:
+        while queue:
+            at, _, _, step = heapq.heappop(queue)
+            with clock.frozen(at):
+                step()
+    finally:
+        current_app.config["DOCUMENTS_MODE"] = mode
+    from app.services import documents
+
+    with clock.frozen(latest + timedelta(days=1)):
+        issued = documents.run_pending(limit=10_000)
     states = db.session.execute(select(Case.state, func.count()).group_by(Case.state)).all()
-    lines = [f"演示县已创建：{len(PLOTS)} 个地块。用户密码均为 {DEMO_PASSWORD}"]
+    lines = [f"演示县已创建：{len(PLOTS)} 个地块，签发回执与联单 {issued['rendered']} 份。"
+             f"用户密码均为 {DEMO_PASSWORD}"]
     lines += [f"  用户 {u[0]}（{u[4]}）" for u in USERS]
     lines += [f"  {state}: {n}" for state, n in sorted(states)]
     return "\n".join(lines)

@@ -503,3 +503,22 @@ class TipoffEvent(db.Model):
 
     site: Mapped[Site | None] = relationship()
     user: Mapped[User | None] = relationship()
+
+
+class DocumentJob(db.Model):
+    """A document to render for an event, written in the event's transaction."""
+
+    __tablename__ = "document_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    event_seq: Mapped[int] = mapped_column(Integer)
+    filing_id: Mapped[int | None] = mapped_column(ForeignKey("filings.id"))
+    manifest_id: Mapped[int | None] = mapped_column(ForeignKey("manifests.id"))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -93,6 +93,11 @@ def case(case_id):
     return casepage.render_case("portal", case_id)
 
 
+@bp.get("/cases/<int:case_id>/dossier.pdf")
+def dossier(case_id):
+    return casepage.render_dossier(case_id)
+
+
 @bp.post("/cases/<int:case_id>/act")
 def act(case_id):
     return casepage.handle_action("portal", case_id)

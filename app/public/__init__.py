@@ -6,4 +6,4 @@ from flask import Blueprint
 bp = Blueprint("public", __name__)
 URL_PREFIX = None
 
-from app.public import routes  # noqa: E402,F401
+from app.public import routes, verify  # noqa: E402,F401

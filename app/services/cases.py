@@ -36,7 +36,7 @@ from app.models import (
     Site,
     User,
 )
-from app.services import clock, ledger, parties
+from app.services import clock, documents, ledger, parties
 
 EXCEEDING = ("above_screening", "above_intervention")
 
@@ -285,7 +285,7 @@ def act(user: User, case_id: int, action: str, payload) -> Case:
             )
         )
     try:
-        ledger.append(
+        event = ledger.append(
             action,
             actor=user,
             case_id=case.id,
@@ -293,10 +293,12 @@ def act(user: User, case_id: int, action: str, payload) -> Case:
             to_state=to_state,
             detail={"round": review_round, "comment": comment, "department": user.department},
         )
+        job = documents.schedule("approval_receipt", event) if action == "approve" else None
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
         raise StaleVersion("案件已被他人更新，请刷新后重试") from None
+    documents.dispatch(job)
     return case
 
 

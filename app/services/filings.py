@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 from app.errors import Forbidden, InvalidTransition, ServiceError, ValidationError
 from app.extensions import db
 from app.models import Case, Document, Filing, Sample, User
-from app.services import cases, clock, ledger, parties, storage, uploads
+from app.services import cases, clock, documents, ledger, parties, storage, uploads
 from app.services import screening as screening_service
 from app.services.schema import F, validate
 
@@ -394,7 +394,7 @@ def file(
         )
         detail["assigns_contractor"] = unit.credit_code
         detail["replaced_contractors"] = getattr(assignment, "replaced", [])
-    ledger.append(
+    event = ledger.append(
         kind,
         actor=user,
         case_id=case.id,
@@ -403,7 +403,9 @@ def file(
         documents=[d.sha256 for d in docs],
         detail=detail,
     )
+    job = documents.schedule("filing_receipt", event, filing_id=filing.id)
     db.session.commit()
+    documents.dispatch(job)  # the receipt is rendered after the commit, never before
     return filing, True
 
 

@@ -1,0 +1,81 @@
+"""/verify: anyone can check a receipt, manifest or other issued document —
+by its SHA-256, by the QR code printed on it (which carries the hash of the
+event it records), or by uploading the file itself."""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import Response, render_template, request
+
+from app.extensions import limiter
+from app.public import bp
+from app.services import documents, public
+
+MAX_UPLOAD = 40 * 1024 * 1024
+
+
+def _plot_label(case) -> str:
+    """Name a plot only if it is on the public register; else its code only."""
+    if case is None:
+        return ""
+    try:
+        public.get_public(case.site.code)
+    except Exception:  # not public: no name, no address
+        return case.site.code
+    return f"{case.site.name}（{case.site.code}）"
+
+
+@bp.route("/verify", methods=["GET", "POST"], endpoint="verify_form")
+@limiter.limit("60 per minute")
+def verify_form():
+    digest = (request.values.get("digest") or "").strip().lower()
+    upload = request.files.get("file")
+    if request.method == "POST" and upload is not None and upload.filename:
+        data = upload.read(MAX_UPLOAD + 1)
+        digest = hashlib.sha256(data[:MAX_UPLOAD]).hexdigest()
+    if not digest:
+        return render_template("public/verify.html", digest="", result=None, searched=False)
+    return _show(digest)
+
+
+@bp.get("/verify/<digest>", endpoint="verify")
+@limiter.limit("60 per minute")
+def verify(digest):
+    return _show(digest)
+
+
+def _show(digest: str):
+    result = documents.verify(digest)
+    case = None
+    if result:
+        event = result.get("recorded") or result.get("event")
+        if event is not None and event.case_id:
+            from app.extensions import db
+            from app.models import Case
+
+            case = db.session.get(Case, event.case_id)
+    status = 200 if result else 404
+    return (
+        render_template(
+            "public/verify.html", digest=digest, result=result, searched=True,
+            plot=_plot_label(case), kinds=documents.KINDS,
+        ),
+        status,
+    )  # fmt: skip
+
+
+@bp.get("/open-data/register.pdf", endpoint="register_pdf")
+@limiter.limit("10 per minute")
+def register_pdf():
+    """The register (名录) as a printable list, rendered from the live data."""
+    import workflows
+    from app.services import clock
+    from app.services.pdf import render_pdf
+
+    rows = public.all_public()
+    data = render_pdf("documents/register.html", rows=rows, now=clock.now(),
+                      state_labels=workflows.STATE_LABELS_ZH)  # fmt: skip
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = "attachment; filename=register.pdf"
+    return response

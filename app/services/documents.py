@@ -1,0 +1,271 @@
+"""Documents that record events: filing receipts (备案回执), approval receipts
+and transfer manifests (转运联单).
+
+A document is rendered ONCE, right after the event it records has committed,
+stored by SHA-256 and recorded by a ledger event of its own
+(``document_issued``, naming its hash and the hash of the event it records).
+Downloads serve the stored bytes, never a fresh rendering, so the PDF a party
+kept for years matches the ledger byte for byte.
+
+The job row is written in the event's own transaction, so a crash between
+commit and rendering leaves a pending job, never a silent gap. A rendering
+that fails is retried and reported (``flask documents run``); it never blocks
+or undoes the event.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from flask import current_app, has_request_context, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+import workflows
+from app.extensions import db
+from app.models import Case, Document, DocumentJob, Filing, LedgerEvent, Manifest, Review
+from app.services import clock, ledger, storage
+
+log = logging.getLogger("app.documents")
+
+KINDS = {
+    "filing_receipt": ("documents/receipt.html", "备案回执"),
+    "approval_receipt": ("documents/receipt.html", "审查决定回执"),
+    "manifest": ("documents/manifest.html", "污染土壤转运联单"),
+}
+MAX_ATTEMPTS = 3
+_executor: ThreadPoolExecutor | None = None
+
+
+# ---------------------------------------------------------------- scheduling
+
+
+def schedule(kind: str, event: LedgerEvent, *, filing_id=None, manifest_id=None) -> DocumentJob:
+    """Add a rendering job to the CURRENT transaction (the event's own)."""
+    job = DocumentJob(
+        kind=kind,
+        case_id=event.case_id,
+        event_seq=event.seq,
+        filing_id=filing_id,
+        manifest_id=manifest_id,
+        status="pending",
+        attempts=0,
+        created_at=clock.now(),
+    )
+    db.session.add(job)
+    db.session.flush()
+    return job
+
+
+def dispatch(job: DocumentJob | None) -> None:
+    """After the commit: render now, in the background, or leave it for the
+    ``flask documents run`` sweep, as DOCUMENTS_MODE says."""
+    if job is None:
+        return
+    mode = current_app.config.get("DOCUMENTS_MODE", "thread")
+    if mode == "sync":
+        process(job.id)
+    elif mode == "thread":
+        global _executor
+        if _executor is None:
+            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="documents")
+        app = current_app._get_current_object()
+        base = _base_url()
+        _executor.submit(_process_in_app, app, job.id, base)
+
+
+def _process_in_app(app, job_id: int, base: str) -> None:
+    with app.app_context():
+        try:
+            process(job_id, base_url=base)
+        finally:
+            db.session.remove()
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def _base_url() -> str:
+    configured = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
+    if configured:
+        return configured
+    if has_request_context():
+        return request.host_url.rstrip("/")
+    return "http://localhost:5000"
+
+
+def absolute(endpoint: str, base_url: str | None = None, **values) -> str:
+    base = base_url or _base_url()
+    if has_request_context():
+        return base + url_for(endpoint, **values)
+    with current_app.test_request_context():
+        return base + url_for(endpoint, **values)
+
+
+def qr_data_uri(url: str) -> str:
+    import segno
+
+    return segno.make(url, error="m").svg_data_uri(scale=6, border=2, dark="#000", light="#fff")
+
+
+def _context(job: DocumentJob, event: LedgerEvent, base_url: str | None) -> dict:
+    case = db.session.get(Case, job.case_id)
+    verify_url = absolute("public.verify", base_url, digest=event.hash)
+    context = {
+        "kind": job.kind,
+        "title": KINDS[job.kind][1],
+        "case": case,
+        "site": case.site,
+        "event": event,
+        "issued_at": clock.now(),
+        "verify_url": verify_url,
+        "qr": qr_data_uri(verify_url),
+        "state_labels": workflows.STATE_LABELS_ZH,
+        "action_labels": workflows.ACTION_LABELS_ZH,
+    }
+    if job.filing_id:
+        from app.services.filings import KIND_LABELS_ZH
+
+        filing = db.session.scalar(
+            select(Filing)
+            .options(selectinload(Filing.documents), selectinload(Filing.filer))
+            .where(Filing.id == job.filing_id)
+        )
+        context.update(filing=filing, filing_label=KIND_LABELS_ZH[filing.kind])
+    if job.kind == "approval_receipt":
+        reviews = db.session.scalars(
+            select(Review)
+            .options(selectinload(Review.user))
+            .where(Review.case_id == case.id, Review.round == event.detail.get("round"))
+            .order_by(Review.id)
+        ).all()
+        context["reviews"] = reviews
+    if job.manifest_id:
+        context["manifest"] = db.session.get(Manifest, job.manifest_id)
+    return context
+
+
+def process(job_id: int, *, base_url: str | None = None) -> Document | None:
+    """Render one job, store it and record it in the ledger. Commits. Never raises
+    for a rendering problem: the job is marked for retry and the failure logged."""
+    from app.services.pdf import render_pdf
+
+    job = db.session.get(DocumentJob, job_id)
+    if job is None or job.status == "done":
+        return db.session.get(Document, job.document_id) if job else None
+    event = db.session.scalar(select(LedgerEvent).where(LedgerEvent.seq == job.event_seq))
+    try:
+        data = render_pdf(KINDS[job.kind][0], **_context(job, event, base_url))
+    except Exception as exc:  # rendering must never take the event down with it
+        db.session.rollback()
+        job = db.session.get(DocumentJob, job_id)
+        job.attempts += 1
+        job.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        job.status = "failed" if job.attempts >= MAX_ATTEMPTS else "pending"
+        db.session.commit()
+        log.exception("rendering %s for event %s failed (attempt %s)", job.kind, job.event_seq,
+                      job.attempts)  # fmt: skip
+        return None
+    sha = storage.put(data)
+    case = db.session.get(Case, job.case_id)
+    doc = Document(
+        sha256=sha,
+        size=len(data),
+        mime="application/pdf",
+        original_name=f"{KINDS[job.kind][1]}-{case.site.code}-{event.seq}.pdf",
+        purpose=job.kind,
+        case_id=case.id,
+        filing_id=job.filing_id,
+        created_at=clock.now(),
+    )
+    db.session.add(doc)
+    db.session.flush()
+    ledger.append(
+        "document_issued",
+        actor=None,
+        case_id=case.id,
+        from_state=case.state,
+        to_state=case.state,
+        documents=[sha],
+        detail={"kind": job.kind, "records_seq": event.seq, "records_hash": event.hash,
+                "document_id": doc.id},
+    )  # fmt: skip
+    job.status, job.document_id, job.finished_at = "done", doc.id, clock.now()
+    job.attempts += 1
+    db.session.commit()
+    return doc
+
+
+def run_pending(limit: int = 500) -> dict:
+    """Render every pending job (and retry failed ones once more)."""
+    ids = db.session.scalars(
+        select(DocumentJob.id)
+        .where(DocumentJob.status.in_(("pending", "failed")))
+        .order_by(DocumentJob.id)
+        .limit(limit)
+    ).all()
+    done = failed = 0
+    for job_id in ids:
+        if process(job_id) is not None:
+            done += 1
+        else:
+            failed += 1
+    return {"rendered": done, "failed": failed}
+
+
+# ---------------------------------------------------------------- reading and verifying
+
+
+def issued_for_case(case_id: int) -> list[Document]:
+    return list(
+        db.session.scalars(
+            select(Document)
+            .where(Document.case_id == case_id, Document.purpose.in_(tuple(KINDS)))
+            .order_by(Document.id)
+        )
+    )
+
+
+def verify(digest: str) -> dict | None:
+    """What a SHA-256 names: a stored document (and the event it records) or a
+    ledger event (and the documents issued for it). None if unknown."""
+    digest = (digest or "").strip().lower()
+    if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        return None
+    doc = db.session.scalar(select(Document).where(Document.sha256 == digest).limit(1))
+    if doc is not None:
+        issued = _issue_event(doc)
+        recorded = (
+            db.session.scalar(
+                select(LedgerEvent).where(LedgerEvent.seq == issued.detail.get("records_seq"))
+            )
+            if issued
+            else None
+        )
+        return {"document": doc, "issued": issued, "recorded": recorded,
+                "intact": storage.intact(doc.sha256)}  # fmt: skip
+    event = db.session.scalar(select(LedgerEvent).where(LedgerEvent.hash == digest))
+    if event is None:
+        return None
+    issued_events = [
+        e
+        for e in db.session.scalars(
+            select(LedgerEvent).where(
+                LedgerEvent.case_id == event.case_id, LedgerEvent.action == "document_issued"
+            )
+        )
+        if e.detail.get("records_hash") == event.hash
+    ]
+    return {"event": event, "issued_events": issued_events}
+
+
+def _issue_event(doc: Document) -> LedgerEvent | None:
+    for e in db.session.scalars(
+        select(LedgerEvent).where(
+            LedgerEvent.case_id == doc.case_id, LedgerEvent.action == "document_issued"
+        )
+    ):
+        if doc.sha256 in (e.documents or []):
+            return e
+    return None
