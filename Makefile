@@ -57,3 +57,18 @@ bench: setup bench-deps
 
 bench-pg: setup bench-deps
 	$(BIN)/python bench/run.py --db pg --plots $(BENCH_PLOTS) --duration $(BENCH_DURATION) $(BENCH_ARGS)
+
+# Translations. Chinese is the source language (every msgid is the Chinese text);
+# English is in translations/en. Extract the msgids (babel.cfg) into messages.pot, merge
+# them into the .po (new ones arrive untranslated: translate them), and compile the .mo,
+# which is kept in git so a fresh clone needs no compile step.
+.PHONY: translations
+translations: $(BIN)/activate
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ --add-comments=TRANSLATORS: \
+	  --project="Contaminated land cases" --no-wrap -o messages.pot .
+	@if [ -f translations/en/LC_MESSAGES/messages.po ]; then \
+	  $(BIN)/pybabel update -i messages.pot -d translations -l en --no-wrap --no-fuzzy-matching --ignore-obsolete; \
+	else \
+	  $(BIN)/pybabel init -i messages.pot -d translations -l en --no-wrap; \
+	fi
+	$(BIN)/pybabel compile -d translations -l en --statistics

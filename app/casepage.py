@@ -4,44 +4,47 @@ same service calls; each blueprint only says where its links point."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 import workflows
 from app.errors import InvalidTransition, ServiceError, StaleVersion, ValidationError
+from app.i18n_strings import N_
 from app.portal.forms import ActionForm, AssignmentForm
 from app.services import cases, filings, ledger
 
-# What happens next, in plain words, per state.
+# What happens next, in plain words, per state (Chinese msgids: translated
+# where shown, here in render_case and in app.ui's context processor for EXPECTED).
 NEXT_STEP = {
-    "survey": "土地使用权人委托调查单位完成土壤污染状况调查，上传调查报告和样品检测数据后提交审查。",
-    "survey_review": "生态环境局会同自然资源部门审查调查报告：先由自然资源部门会签，再由生态环境部门审批。",
-    "risk_assessment": "调查发现超过筛选值：土壤污染责任人开展风险评估，提交风险评估报告。",
-    "risk_assessment_review": "生态环境局会同自然资源部门审查风险评估报告。",
-    "listed": "地块已列入名录。生态环境部门决定实施修复或风险管控。",
-    "risk_control": "责任人实施风险管控并定期提交监测报告；具备条件后启动效果评估，或由生态环境部门要求转为修复。",
-    "plan_filing": "责任人编制修复方案（含施工单位、技术、土方量、地下水保护措施）并提交备案。",
-    "plan_review": "生态环境局对修复方案进行备案审查。",
-    "transfer_reporting": "异位转运污染土壤须提前 5 个工作日报告转运联单，报告后提交进入施工。",
-    "works": "施工单位公开施工公告牌，按联单转运土壤并由接收单位确认；全部接收且无数量差异后登记施工完成。",
-    "evaluation": "委托独立的第三方效果评估单位，由其提交效果评估报告。",
-    "evaluation_review": "生态环境局会同自然资源部门审查效果评估报告。",
-    "released": "已移出名录或无需列入，可依法办理土地使用手续。",
-}
+    "survey": N_("土地使用权人委托调查单位完成土壤污染状况调查，上传调查报告和样品检测数据后提交审查。"),
+    "survey_review": N_("生态环境局会同自然资源部门审查调查报告：先由自然资源部门会签，再由生态环境部门审批。"),
+    "risk_assessment": N_("调查发现超过筛选值：土壤污染责任人开展风险评估，提交风险评估报告。"),
+    "risk_assessment_review": N_("生态环境局会同自然资源部门审查风险评估报告。"),
+    "listed": N_("地块已列入名录。生态环境部门决定实施修复或风险管控。"),
+    "risk_control": N_("责任人实施风险管控并定期提交监测报告；具备条件后启动效果评估，或由生态环境部门要求转为修复。"),
+    "plan_filing": N_("责任人编制修复方案（含施工单位、技术、土方量、地下水保护措施）并提交备案。"),
+    "plan_review": N_("生态环境局对修复方案进行备案审查。"),
+    "transfer_reporting": N_("异位转运污染土壤须提前 5 个工作日报告转运联单，报告后提交进入施工。"),
+    "works": N_("施工单位公开施工公告牌，按联单转运土壤并由接收单位确认；全部接收且无数量差异后登记施工完成。"),
+    "evaluation": N_("委托独立的第三方效果评估单位，由其提交效果评估报告。"),
+    "evaluation_review": N_("生态环境局会同自然资源部门审查效果评估报告。"),
+    "released": N_("已移出名录或无需列入，可依法办理土地使用手续。"),
+}  # fmt: skip
 # Who is expected to act next, and on what, for lists of cases.
 EXPECTED = {
-    "survey": ("土地使用权人", "提交土壤污染状况调查报告及样品数据"),
-    "survey_review": ("生态环境局", "会同自然资源部门审查调查报告"),
-    "risk_assessment": ("土壤污染责任人", "提交风险评估报告"),
-    "risk_assessment_review": ("生态环境局", "会同自然资源部门审查风险评估报告"),
-    "listed": ("生态环境局", "决定实施修复或风险管控"),
-    "risk_control": ("土壤污染责任人", "实施风险管控、提交监测报告"),
-    "plan_filing": ("土壤污染责任人", "提交修复方案备案"),
-    "plan_review": ("生态环境局", "修复方案备案审查"),
-    "transfer_reporting": ("修复施工单位", "报告转运联单后提交"),
-    "works": ("修复施工单位", "公开公告牌、转运、登记施工完成"),
-    "evaluation": ("效果评估单位", "提交效果评估报告"),
-    "evaluation_review": ("生态环境局", "会同自然资源部门审查效果评估报告"),
-    "released": ("—", "已办结"),
+    "survey": (N_("土地使用权人"), N_("提交土壤污染状况调查报告及样品数据")),
+    "survey_review": (N_("生态环境局"), N_("会同自然资源部门审查调查报告")),
+    "risk_assessment": (N_("土壤污染责任人"), N_("提交风险评估报告")),
+    "risk_assessment_review": (N_("生态环境局"), N_("会同自然资源部门审查风险评估报告")),
+    "listed": (N_("生态环境局"), N_("决定实施修复或风险管控")),
+    "risk_control": (N_("土壤污染责任人"), N_("实施风险管控、提交监测报告")),
+    "plan_filing": (N_("土壤污染责任人"), N_("提交修复方案备案")),
+    "plan_review": (N_("生态环境局"), N_("修复方案备案审查")),
+    "transfer_reporting": (N_("修复施工单位"), N_("报告转运联单后提交")),
+    "works": (N_("修复施工单位"), N_("公开公告牌、转运、登记施工完成")),
+    "evaluation": (N_("效果评估单位"), N_("提交效果评估报告")),
+    "evaluation_review": (N_("生态环境局"), N_("会同自然资源部门审查效果评估报告")),
+    "released": ("—", N_("已办结")),
 }
 COMMENT_REQUIRED = {"return", "reopen"}
 BUTTON_CLASS = {"approve": "btn-success", "return": "btn-outline-danger", "cosign": "btn-primary",
@@ -89,7 +92,7 @@ def render_case(
             survey=survey,
             exceedances=exceedances,
             issued=issued,
-            next_step=NEXT_STEP[case.state],
+            next_step=_(NEXT_STEP[case.state]),
             action_form=action_form,
             comment_required=COMMENT_REQUIRED,
             button_class=BUTTON_CLASS,
@@ -126,22 +129,22 @@ def handle_action(blueprint: str, case_id: int):
     with what the user typed still in the comment box."""
     form = ActionForm()
     if not form.validate_on_submit():
-        flash("表单已过期或不完整，请重试。", "warning")
+        flash(_("表单已过期或不完整，请重试。"), "warning")
         return redirect(url_for(f"{blueprint}.case", case_id=case_id))
     payload = {"version": form.version.data, "comment": form.comment.data or None}
     try:
         cases.act(current_user._get_current_object(), case_id, form.action.data, payload)
     except StaleVersion:
-        flash("已有其他人先于您处理了本案件，页面已刷新为最新状态；您填写的意见仍保留在下方，请核对后再操作。",
+        flash(_("已有其他人先于您处理了本案件，页面已刷新为最新状态；您填写的意见仍保留在下方，请核对后再操作。"),
               "warning")  # fmt: skip
         return render_case(blueprint, case_id, status=409, form=form)
     except (InvalidTransition, ValidationError) as exc:
         if form.action.data in COMMENT_REQUIRED and not (form.comment.data or "").strip():
-            form.comment.errors = ["退回或重新启动须填写意见"]
+            form.comment.errors = [_("退回或重新启动须填写意见")]
         flash(exc.message, "danger")
         return render_case(blueprint, case_id, status=409, form=form)
     label = workflows.ACTION_LABELS_ZH.get(form.action.data, form.action.data)
-    flash(f"已{label}。", "success")
+    flash(_("已%(action)s。", action=_(label)), "success")
     return redirect(url_for(f"{blueprint}.case", case_id=case_id))
 
 
@@ -156,9 +159,9 @@ def handle_assignment(blueprint: str, case_id: int):
             )
         except ServiceError as exc:
             form.credit_code.errors = [exc.message]
-            flash(f"未能委托：{exc.message}", "danger")
+            flash(_("未能委托：%(reason)s", reason=exc.message), "danger")
         else:
-            flash("已委托。", "success")
+            flash(_("已委托。"), "success")
             return redirect(url_for(f"{blueprint}.case", case_id=case_id) + "#assignments")
     # Re-render with the error beside the field and the code still typed in.
     return render_case(blueprint, case_id, status=400, assignment_form=form)

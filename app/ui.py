@@ -3,13 +3,16 @@ and the lifecycle diagram drawn from ``workflows`` itself."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from html import escape
 
-from flask import Flask
+from flask import Flask, has_request_context
+from flask_babel import gettext
 from markupsafe import Markup
 
 import workflows
+from app.i18n_strings import N_
 from app.services import clock
 
 _NODE_W, _NODE_H, _GAP_X, _GAP_Y = 132, 40, 38, 56
@@ -43,8 +46,9 @@ def _layout() -> dict[str, tuple[int, int]]:
 
 
 def state_diagram_svg(current: str | None = None, *, labels=None) -> Markup:
-    """An SVG of the lifecycle, the current state highlighted."""
-    labels = labels or workflows.STATE_LABELS_ZH
+    """An SVG of the lifecycle, the current state highlighted, its labels in
+    the reader's language."""
+    labels = labels or translated(workflows.STATE_LABELS_ZH)
     pos = _layout()
     per_row = 7
     placed: dict[str, tuple[float, float]] = {}
@@ -59,9 +63,10 @@ def state_diagram_svg(current: str | None = None, *, labels=None) -> Markup:
         placed[s] = (x, y)
     width = 10 + per_row * (_NODE_W + _GAP_X)
     height = max(y for _, y in placed.values()) + _NODE_H + 20
+    name = escape(_("案件流程图"))
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'class="state-diagram" role="img" aria-label="案件流程图">',
+        f'class="state-diagram" role="img" aria-label="{name}">',
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
         'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
         'fill="#667085"/></marker></defs>',
@@ -94,20 +99,43 @@ def state_diagram_svg(current: str | None = None, *, labels=None) -> Markup:
             else:
                 sy, ey = (y1 + _NODE_H, y2) if y2 > y1 else (y1, y2 + _NODE_H)
                 path = f"M{sx},{sy} L{ex},{ey}"
-            title = escape(workflows.ACTION_LABELS_ZH.get(t["trigger"], t["trigger"]))
+            title = escape(tr(workflows.ACTION_LABELS_ZH.get(t["trigger"], t["trigger"])))
             parts.append(
                 f'<path class="{cls}" d="{path}" marker-end="url(#arrow)">'
                 f"<title>{title}</title></path>"
             )
     for s, (x, y) in placed.items():
         cls = "node current" if s == current else "node"
+        cx = x + _NODE_W / 2
+        lines = _label_lines(labels[s])
+        if len(lines) == 1:
+            text = (
+                f'<text x="{cx}" y="{y + _NODE_H / 2 + 5}" text-anchor="middle">'
+                f"{escape(lines[0])}</text>"
+            )
+        else:  # two smaller lines, so that an English label fits its box
+            text = (
+                f'<text x="{cx}" y="{y + _NODE_H / 2 - 3}" text-anchor="middle" font-size="11">'
+                f'<tspan x="{cx}">{escape(lines[0])} </tspan>'
+                f'<tspan x="{cx}" dy="13">{escape(lines[1])}</tspan></text>'
+            )
         parts.append(
             f'<g class="{cls}" data-state="{s}"><rect x="{x}" y="{y}" width="{_NODE_W}" '
-            f'height="{_NODE_H}" rx="6"/><text x="{x + _NODE_W / 2}" y="{y + _NODE_H / 2 + 5}" '
-            f'text-anchor="middle">{escape(labels[s])}</text></g>'
+            f'height="{_NODE_H}" rx="6"/>{text}</g>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 (every text part is escaped above)
+
+
+def _label_lines(label: str, width: int = 17) -> list[str]:
+    """A diagram node's label on one line, or on two when it is too long for
+    the box (English; the Chinese labels are short and have no spaces): split
+    at the space that balances the lines best."""
+    words = label.split(" ")
+    if len(label) <= width or len(words) < 2:
+        return [label]
+    splits = [(" ".join(words[:i]), " ".join(words[i:])) for i in range(1, len(words))]
+    return list(min(splits, key=lambda pair: max(len(pair[0]), len(pair[1]))))
 
 
 def cst(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -145,27 +173,37 @@ def num(value) -> str:
 
 
 def field_value(key: str, value) -> str:
-    """A filing field shown to a person: labels, units and Chinese yes/no."""
+    """A filing field shown to a person: labels, units and yes/no, in the
+    reader's language (what the filer typed is shown as typed)."""
     from app.services.filings import MEDIA
 
-    media_zh = dict(zip(MEDIA, ("土壤", "地表水", "地下水", "环境空气"), strict=True))
+    media = dict(zip(MEDIA, (N_("土壤"), N_("地表水"), N_("地下水"), N_("环境空气")), strict=True))
+    # TRANSLATORS: separates the items of a list in a filing field ("; " in English).
+    items = _("；")
     if value is True:
-        return "是"
+        return _("是")
     if value is False:
-        return "否"
+        return _("否")
     if key == "targets" and isinstance(value, list):
-        return "；".join(
-            f"{t.get('pollutant')} ≤ {num(t.get('target_mg_kg'))} mg/kg" for t in value
+        return items.join(
+            f"{pollutant_name(t.get('pollutant'))} ≤ {num(t.get('target_mg_kg'))} mg/kg"
+            for t in value
         )
     if key == "results" and isinstance(value, list):
-        return "；".join(
-            f"{r.get('pollutant')} {num(r.get('value_mg_kg'))} mg/kg（目标 {num(r.get('target_mg_kg'))}）"
+        return items.join(
+            _(
+                "%(pollutant)s %(value)s mg/kg（目标 %(target)s）",
+                pollutant=pollutant_name(r.get("pollutant")),
+                value=num(r.get("value_mg_kg")),
+                target=num(r.get("target_mg_kg")),
+            )
             for r in value
         )
     if key == "media" and isinstance(value, list):
-        return "、".join(media_zh.get(m, m) for m in value)
+        # TRANSLATORS: separates the media monitored ("、" in Chinese, ", " in English).
+        return _("、").join(tr(media.get(m, m)) for m in value)
     if isinstance(value, list):
-        return "；".join(str(v) for v in value)
+        return items.join(str(v) for v in value)
     if isinstance(value, (int, float)):
         text = num(value)
         return {"volume_m3": f"{text} m³", "percent_complete": f"{text}%"}.get(key, text)
@@ -181,57 +219,57 @@ def days_since(value) -> int:
 
 
 EVENT_LABELS_ZH = {
-    "site_registered": "登记地块",
-    "assign": "委托单位",
-    "manifest_reported": "报告转运联单",
-    "manifest_dispatched": "联单发运",
-    "manifest_received": "确认接收",
-    "manifest_resolved": "处理数量差异",
-    "responsibility_changed": "责任人变更",
-    "responsibility_determined": "责任人认定生效",
-    "determination_proposed": "提出责任人认定",
-    "land_transferred": "土地使用权转让",
-    "party_registered": "登记单位",
-    "party_succeeded": "单位注销与承继",
-    "party_vanished": "责任主体灭失",
-    "party_banned": "禁止从事相关业务",
-    "party_ban_lifted": "解除禁入",
-    "user_created": "创建用户",
-    "document_issued": "签发文书",
-    "tipoff_handled": "处理举报",
+    "site_registered": N_("登记地块"),
+    "assign": N_("委托单位"),
+    "manifest_reported": N_("报告转运联单"),
+    "manifest_dispatched": N_("联单发运"),
+    "manifest_received": N_("确认接收"),
+    "manifest_resolved": N_("处理数量差异"),
+    "responsibility_changed": N_("责任人变更"),
+    "responsibility_determined": N_("责任人认定生效"),
+    "determination_proposed": N_("提出责任人认定"),
+    "land_transferred": N_("土地使用权转让"),
+    "party_registered": N_("登记单位"),
+    "party_succeeded": N_("单位注销与承继"),
+    "party_vanished": N_("责任主体灭失"),
+    "party_banned": N_("禁止从事相关业务"),
+    "party_ban_lifted": N_("解除禁入"),
+    "user_created": N_("创建用户"),
+    "document_issued": N_("签发文书"),
+    "tipoff_handled": N_("处理举报"),
 }
 FIELD_LABELS_ZH = {
-    "unit_credit_code": "单位统一社会信用代码",
-    "contractor_credit_code": "施工单位统一社会信用代码",
-    "evaluator_credit_code": "评估单位统一社会信用代码",
-    "project_lead": "项目负责人",
-    "conclusion": "结论",
-    "carcinogenic_risk_max": "最大致癌风险",
-    "hazard_quotient_max": "最大危害商",
-    "risk_acceptable": "风险可接受",
-    "targets": "修复目标值",
-    "technology": "修复技术",
-    "offsite_transfer": "异位转运",
-    "volume_m3": "土方量（m³）",
-    "start_date": "开始日期",
-    "end_date": "结束日期",
-    "groundwater_measures": "地下水保护措施",
-    "media": "监测介质",
-    "summary": "情况摘要",
-    "project_overview": "工程概况",
-    "environmental_impacts": "主要环境影响",
-    "protective_measures": "环境保护措施",
-    "contact": "联系方式",
-    "percent_complete": "完成比例（%）",
-    "passed": "达到修复目标",
-    "results": "检测结果",
+    "unit_credit_code": N_("单位统一社会信用代码"),
+    "contractor_credit_code": N_("施工单位统一社会信用代码"),
+    "evaluator_credit_code": N_("评估单位统一社会信用代码"),
+    "project_lead": N_("项目负责人"),
+    "conclusion": N_("结论"),
+    "carcinogenic_risk_max": N_("最大致癌风险"),
+    "hazard_quotient_max": N_("最大危害商"),
+    "risk_acceptable": N_("风险可接受"),
+    "targets": N_("修复目标值"),
+    "technology": N_("修复技术"),
+    "offsite_transfer": N_("异位转运"),
+    "volume_m3": N_("土方量（m³）"),
+    "start_date": N_("开始日期"),
+    "end_date": N_("结束日期"),
+    "groundwater_measures": N_("地下水保护措施"),
+    "media": N_("监测介质"),
+    "summary": N_("情况摘要"),
+    "project_overview": N_("工程概况"),
+    "environmental_impacts": N_("主要环境影响"),
+    "protective_measures": N_("环境保护措施"),
+    "contact": N_("联系方式"),
+    "percent_complete": N_("完成比例（%）"),
+    "passed": N_("达到修复目标"),
+    "results": N_("检测结果"),
 }
 
 
 def event_label(action: str) -> str:
     from app.services.filings import KIND_LABELS_ZH
 
-    return (
+    return tr(
         workflows.ACTION_LABELS_ZH.get(action)
         or KIND_LABELS_ZH.get(action)
         or EVENT_LABELS_ZH.get(action)
@@ -239,31 +277,104 @@ def event_label(action: str) -> str:
     )
 
 
+def _(text: str, **variables) -> str:
+    """gettext in a request (the reader's language); outside one -- a PDF
+    rendered by a background job, the CLI -- there is no reader, and the
+    Chinese source text is the answer (the locale selector needs a request)."""
+    if has_request_context():
+        return gettext(text, **variables)
+    return text % variables if variables else text
+
+
+# Labels a service builds with values in them (the public timeline of
+# app/services/public.py): the shape of each, and its msgid with the values as
+# placeholders. The values -- quantities, a county -- are shown as they are.
+_WITH_VALUES = (
+    (re.compile(r"^报告污染土壤外运转移 (?P<t>[\d,.]+) 吨，运往(?P<county>.+)$"),
+     N_("报告污染土壤外运转移 %(t)s 吨，运往%(county)s")),
+    (re.compile(r"^报告污染土壤外运转移 (?P<t>[\d,.]+) 吨$"), N_("报告污染土壤外运转移 %(t)s 吨")),
+    (re.compile(r"^报告污染土壤外运转移，运往(?P<county>.+)$"),
+     N_("报告污染土壤外运转移，运往%(county)s")),
+    (re.compile(r"^接收单位确认接收污染土壤 (?P<t>[\d,.]+) 吨$"), N_("接收单位确认接收污染土壤 %(t)s 吨")),
+)  # fmt: skip
+_WITH_VALUES_STARTS = ("报告污染土壤外运转移", "接收单位确认接收污染土壤")
+
+
+def tr(value):
+    """A Chinese label from ``workflows``, a service or a route (every one is
+    listed in app/i18n_strings.py, so the catalog has it) in the reader's
+    language; anything not in the catalog -- names, addresses, what a person
+    typed -- comes back unchanged. A plain string, escaped by Jinja like any
+    other value (``_()`` in a template returns Markup: never for data)."""
+    if not value or not isinstance(value, str):
+        return value
+    text = _(value)
+    if text == value and value.startswith(_WITH_VALUES_STARTS):
+        for pattern, msgid in _WITH_VALUES:
+            if match := pattern.match(value):
+                return _(msgid, **match.groupdict())
+    return text
+
+
+def pollutant_name(name):
+    """A pollutant as the reader names it: in English, the English name of the
+    GB 36600 table for a pollutant it knows; otherwise unchanged."""
+    if not name or not isinstance(name, str) or not has_request_context():
+        return name
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    if locale is None or locale.language != "en":
+        return name
+    from app.services.screening import lookup_pollutant
+
+    pollutant = lookup_pollutant(name)
+    return pollutant.name_en if pollutant is not None and pollutant.name_en else name
+
+
+def translated(labels: dict) -> dict:
+    """``labels`` (key -> Chinese) with every value in the reader's language."""
+    return {k: tr(v) for k, v in labels.items()}
+
+
 NAV = {
-    None: [("public.index", "名录"), ("public.map_view", "地图"), ("public.indicators", "统计指标"),
-           ("public.report", "举报")],
-    "landholder": [("portal.index", "我的地块与案件"), ("portal.new_site", "登记地块"),
-                   ("portal.manifests", "转运联单")],
-    "contractor": [("portal.index", "我的案件"), ("portal.manifests", "转运联单")],
-    "evaluator": [("portal.index", "我的案件")],
-    "facility": [("portal.manifests", "接收联单")],
-    "bureau": [("review.queue", "审查工作台"), ("review.cases", "全部案件"),
-               ("review.manifests", "转运联单"), ("review.parties", "单位"),
-               ("review.tipoffs", "举报线索"), ("review.ledger", "问责台账")],
-    "admin": [("review.parties", "单位"), ("review.ledger", "问责台账")],
+    None: [("public.index", N_("名录")), ("public.map_view", N_("地图")),
+           ("public.indicators", N_("统计指标")), ("public.report", N_("举报"))],
+    "landholder": [("portal.index", N_("我的地块与案件")), ("portal.new_site", N_("登记地块")),
+                   ("portal.manifests", N_("转运联单"))],
+    "contractor": [("portal.index", N_("我的案件")), ("portal.manifests", N_("转运联单"))],
+    "evaluator": [("portal.index", N_("我的案件"))],
+    "facility": [("portal.manifests", N_("接收联单"))],
+    "bureau": [("review.queue", N_("审查工作台")), ("review.cases", N_("全部案件")),
+               ("review.manifests", N_("转运联单")), ("review.parties", N_("单位")),
+               ("review.tipoffs", N_("举报线索")), ("review.ledger", N_("问责台账"))],
+    "admin": [("review.parties", N_("单位")), ("review.ledger", N_("问责台账"))],
 }  # fmt: skip
+
+
+LEVEL_LABELS_ZH = {
+    "below_screening": N_("未超筛选值"),
+    "above_screening": N_("超筛选值"),
+    "above_intervention": N_("超管制值"),
+    "no_standard": N_("无标准值"),
+}
+BASIS_LABELS_ZH = {
+    "polluter": N_("污染者"),
+    "successor": N_("承继单位"),
+    "transferee": N_("土地使用权受让人"),
+    "county_government": N_("县级人民政府"),
+}
 
 
 def nav_items() -> list[tuple[str, str]]:
     """Navigation for the current user, limited to endpoints that exist."""
     from flask import current_app
-    from flask_babel import gettext
     from flask_login import current_user
 
     role = current_user.role if current_user.is_authenticated else None
     items = NAV.get(role, []) if role else NAV[None]
     endpoints = current_app.view_functions
-    return [(e, gettext(label)) for e, label in items if e in endpoints]
+    return [(e, _(label)) for e, label in items if e in endpoints]
 
 
 def register(app: Flask) -> None:
@@ -273,6 +384,8 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["cst"] = cst
     app.jinja_env.filters["days_since"] = days_since
     app.jinja_env.filters["num"] = num
+    app.jinja_env.filters["tr"] = tr
+    app.jinja_env.filters["pollutant"] = pollutant_name
 
     @app.context_processor
     def labels():
@@ -284,26 +397,18 @@ def register(app: Flask) -> None:
             "get_locale": get_locale,
             "nav_items": nav_items,
             "url_rules": {rule.endpoint for rule in app.url_map.iter_rules()},
-            "STATE_LABELS": workflows.STATE_LABELS_ZH,
-            "ACTION_LABELS": workflows.ACTION_LABELS_ZH,
-            "KIND_LABELS": KIND_LABELS_ZH,
-            "PLANNED_USE_LABELS": PLANNED_USE_ZH,
-            "TRIGGER_LABELS": TRIGGER_ZH,
-            "LEVEL_LABELS": {
-                "below_screening": "未超筛选值",
-                "above_screening": "超筛选值",
-                "above_intervention": "超管制值",
-                "no_standard": "无标准值",
-            },
+            # The label dicts stay Chinese where they are defined (workflows/,
+            # the services); here they are translated for the reader.
+            "STATE_LABELS": translated(workflows.STATE_LABELS_ZH),
+            "ACTION_LABELS": translated(workflows.ACTION_LABELS_ZH),
+            "KIND_LABELS": translated(KIND_LABELS_ZH),
+            "PLANNED_USE_LABELS": translated(PLANNED_USE_ZH),
+            "TRIGGER_LABELS": translated(TRIGGER_ZH),
+            "LEVEL_LABELS": translated(LEVEL_LABELS_ZH),
             "state_diagram_svg": state_diagram_svg,
             "event_label": event_label,
             "field_value": field_value,
-            "EXPECTED": EXPECTED,
-            "FIELD_LABELS": FIELD_LABELS_ZH,
-            "BASIS_LABELS": {
-                "polluter": "污染者",
-                "successor": "承继单位",
-                "transferee": "土地使用权受让人",
-                "county_government": "县级人民政府",
-            },
+            "EXPECTED": {k: (tr(who), tr(what)) for k, (who, what) in EXPECTED.items()},
+            "FIELD_LABELS": translated(FIELD_LABELS_ZH),
+            "BASIS_LABELS": translated(BASIS_LABELS_ZH),
         }

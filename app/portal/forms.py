@@ -1,9 +1,12 @@
-"""Forms of the portal. Labels and messages are Chinese; each form turns its
+"""Forms of the portal. Labels and messages are Chinese msgids, translated when
+shown (Flask-Babel: ``_l`` at import, ``_`` at request time); each form turns its
 fields into the JSON-shaped ``data`` the services validate, so the browser and
 the API go through exactly the same checks."""
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
 from wtforms import (
@@ -30,13 +33,13 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.services.sites import LAND_CATEGORY, PLANNED_USE_ZH, TRIGGER_ZH, TRIGGERS
 
-REQUIRED = "此项必填"
+REQUIRED = _l("此项必填")
 CREDIT = Regexp(
-    r"^\s*[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{18}\s*$", message="须为 18 位统一社会信用代码"
+    r"^\s*[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{18}\s*$", message=_l("须为 18 位统一社会信用代码")
 )
 TOWNSHIPS = ["章凤镇", "陇把镇", "景罕镇", "城子镇", "户撒阿昌族乡", "护国乡", "清平乡",
              "王子树乡", "勐约乡"]  # fmt: skip
-YES_NO = [("", "请选择"), ("true", "是"), ("false", "否")]
+YES_NO = [("", _l("请选择")), ("true", _l("是")), ("false", _l("否"))]
 
 
 def _bool(value: str | None) -> bool | None:
@@ -49,34 +52,36 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class SiteForm(FlaskForm):
-    name = StringField("地块名称", validators=[DataRequired(REQUIRED), Length(max=200)])
+    name = StringField(_l("地块名称"), validators=[DataRequired(REQUIRED), Length(max=200)])
     township = SelectField(
-        "乡镇", choices=[("", "请选择")] + [(t, t) for t in TOWNSHIPS],
+        _l("乡镇"), choices=[("", _l("请选择"))] + [(t, t) for t in TOWNSHIPS],
         validators=[DataRequired(REQUIRED)],
     )  # fmt: skip
-    address = StringField("地址", validators=[DataRequired(REQUIRED), Length(max=300)])
+    address = StringField(_l("地址"), validators=[DataRequired(REQUIRED), Length(max=300)])
     area_m2 = DecimalField(
-        "面积（平方米）", places=2,
-        validators=[InputRequired(REQUIRED), NumberRange(min=0.01, message="面积须大于 0")],
+        _l("面积（平方米）"), places=2,
+        validators=[InputRequired(REQUIRED), NumberRange(min=0.01, message=_l("面积须大于 0"))],
     )  # fmt: skip
     planned_use = SelectField(
-        "规划用途", choices=[("", "请选择")] + [(k, PLANNED_USE_ZH[k]) for k in LAND_CATEGORY],
+        _l("规划用途"),
+        choices=[("", _l("请选择"))] + [(k, _l(PLANNED_USE_ZH[k])) for k in LAND_CATEGORY],
         validators=[DataRequired(REQUIRED)],
     )  # fmt: skip
     former_industry = StringField(
-        "原用途/原行业", validators=[DataRequired(REQUIRED), Length(max=200)]
+        _l("原用途/原行业"), validators=[DataRequired(REQUIRED), Length(max=200)]
     )
     trigger = SelectField(
-        "调查原因", choices=[("", "请选择")] + [(k, TRIGGER_ZH[k]) for k in TRIGGERS],
+        _l("调查原因"),
+        choices=[("", _l("请选择"))] + [(k, _l(TRIGGER_ZH[k])) for k in TRIGGERS],
         validators=[DataRequired(REQUIRED)],
     )  # fmt: skip
     responsible_party_credit_code = StringField(
-        "土壤污染责任人统一社会信用代码（与土地使用权人不同时填写）",
+        _l("土壤污染责任人统一社会信用代码（与土地使用权人不同时填写）"),
         validators=[Optional(), CREDIT],
     )
-    boundary = HiddenField("地块边界（GeoJSON）")
-    boundary_file = FileField("或上传边界 GeoJSON 文件")
-    submit = SubmitField("登记地块")
+    boundary = HiddenField(_l("地块边界（GeoJSON）"))
+    boundary_file = FileField(_l("或上传边界 GeoJSON 文件"))
+    submit = SubmitField(_l("登记地块"))
 
     def to_data(self) -> dict:
         data = {
@@ -96,42 +101,46 @@ class SiteForm(FlaskForm):
 class ActionForm(FlaskForm):
     action = HiddenField(validators=[DataRequired()])
     version = IntegerField(validators=[InputRequired()])
-    comment = TextAreaField("意见", validators=[Length(max=5000)])
+    comment = TextAreaField(_l("意见"), validators=[Length(max=5000)])
 
 
 class AssignmentForm(FlaskForm):
     role = SelectField(
-        "委托类型",
+        _l("委托类型"),
         choices=[
-            ("evaluator", "效果评估单位"),
-            ("contractor", "修复施工单位"),
-            ("surveyor", "调查单位"),
+            ("evaluator", _l("效果评估单位")),
+            ("contractor", _l("修复施工单位")),
+            ("surveyor", _l("调查单位")),
         ],
     )
-    credit_code = StringField("统一社会信用代码", validators=[DataRequired(REQUIRED), CREDIT])
-    submit = SubmitField("委托")
+    credit_code = StringField(_l("统一社会信用代码"), validators=[DataRequired(REQUIRED), CREDIT])
+    submit = SubmitField(_l("委托"))
 
 
 class ManifestForm(FlaskForm):
     quantity_t = DecimalField(
-        "计划转运量（吨）", places=3,
-        validators=[InputRequired(REQUIRED), NumberRange(min=0.001, message="须大于 0")],
+        _l("计划转运量（吨）"), places=3,
+        validators=[InputRequired(REQUIRED), NumberRange(min=0.001, message=_l("须大于 0"))],
     )  # fmt: skip
-    mode = SelectField("运输方式", choices=[("road", "公路"), ("rail", "铁路"), ("water", "水路")])
-    route = TextAreaField("运输路线", validators=[DataRequired(REQUIRED), Length(max=2000)])
-    origin_address = StringField("起运地址", validators=[DataRequired(REQUIRED), Length(max=300)])
-    destination_facility_credit_code = StringField(
-        "接收单位统一社会信用代码", validators=[DataRequired(REQUIRED), CREDIT]
+    mode = SelectField(
+        _l("运输方式"), choices=[("road", _l("公路")), ("rail", _l("铁路")), ("water", _l("水路"))]
     )
-    destination_county = StringField("接收地（县/市）", validators=[DataRequired(REQUIRED)])
-    planned_start = DateField("计划开始日期", validators=[InputRequired(REQUIRED)])
-    planned_end = DateField("计划结束日期", validators=[InputRequired(REQUIRED)])
-    final_disposal = StringField("最终处置方式", validators=[DataRequired(REQUIRED)])
-    submit = SubmitField("报告转运联单")
+    route = TextAreaField(_l("运输路线"), validators=[DataRequired(REQUIRED), Length(max=2000)])
+    origin_address = StringField(
+        _l("起运地址"), validators=[DataRequired(REQUIRED), Length(max=300)]
+    )
+    destination_facility_credit_code = StringField(
+        _l("接收单位统一社会信用代码"), validators=[DataRequired(REQUIRED), CREDIT]
+    )
+    destination_county = StringField(_l("接收地（县/市）"), validators=[DataRequired(REQUIRED)])
+    planned_start = DateField(_l("计划开始日期"), validators=[InputRequired(REQUIRED)])
+    planned_end = DateField(_l("计划结束日期"), validators=[InputRequired(REQUIRED)])
+    final_disposal = StringField(_l("最终处置方式"), validators=[DataRequired(REQUIRED)])
+    submit = SubmitField(_l("报告转运联单"))
 
     def validate_planned_end(self, field):
         if self.planned_start.data and field.data and field.data < self.planned_start.data:
-            raise ValidationError("结束日期不能早于开始日期")
+            raise ValidationError(_("结束日期不能早于开始日期"))
 
     def to_data(self) -> dict:
         return {
@@ -149,18 +158,18 @@ class ManifestForm(FlaskForm):
 
 class QuantityForm(FlaskForm):
     quantity_t = DecimalField(
-        "数量（吨）", places=3,
-        validators=[InputRequired(REQUIRED), NumberRange(min=0.001, message="须大于 0")],
+        _l("数量（吨）"), places=3,
+        validators=[InputRequired(REQUIRED), NumberRange(min=0.001, message=_l("须大于 0"))],
     )  # fmt: skip
-    submit = SubmitField("提交")
+    submit = SubmitField(_l("提交"))
 
 
 # ---------------------------------------------------------------- filings
 
 
 class _FilingForm(FlaskForm):
-    files = MultipleFileField("PDF 附件（可多个，每个不超过 30 MB）")
-    submit = SubmitField("提交材料")
+    files = MultipleFileField(_l("PDF 附件（可多个，每个不超过 30 MB）"))
+    submit = SubmitField(_l("提交材料"))
 
     def to_data(self) -> dict:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -174,7 +183,7 @@ def _lines(text: str, width: int, label: str) -> list[list[str]]:
             continue
         cells = [c.strip() for c in line.replace("，", ",").split(",")]
         if len(cells) != width:
-            raise ValidationError(f"第 {n} 行应为“{label}”，用逗号分隔")
+            raise ValidationError(_("第 %(n)s 行应为“%(label)s”，用逗号分隔", n=n, label=label))
         rows.append(cells)
     return rows
 
@@ -183,22 +192,26 @@ def _number(text: str, line: int) -> float:
     try:
         return float(text)
     except ValueError:
-        raise ValidationError(f"第 {line} 行的“{text}”不是数字") from None
+        raise ValidationError(_("第 %(n)s 行的“%(text)s”不是数字", n=line, text=text)) from None
 
 
 class SurveyForm(_FilingForm):
     unit_credit_code = StringField(
-        "调查单位统一社会信用代码", validators=[DataRequired(REQUIRED), CREDIT]
+        _l("调查单位统一社会信用代码"), validators=[DataRequired(REQUIRED), CREDIT]
     )
-    project_lead = StringField("项目负责人", validators=[DataRequired(REQUIRED), Length(max=100)])
-    conclusion = TextAreaField("调查结论", validators=[DataRequired(REQUIRED), Length(max=10000)])
+    project_lead = StringField(
+        _l("项目负责人"), validators=[DataRequired(REQUIRED), Length(max=100)]
+    )
+    conclusion = TextAreaField(
+        _l("调查结论"), validators=[DataRequired(REQUIRED), Length(max=10000)]
+    )
     samples = FileField(
-        "样品检测数据 CSV（UTF-8 或 GB18030；列：点位编号,深度,污染物,检测值,单位）"
+        _l("样品检测数据 CSV（UTF-8 或 GB18030；列：点位编号,深度,污染物,检测值,单位）")
     )
 
     def validate_samples(self, field):
         if not field.data or not getattr(field.data, "filename", ""):
-            raise ValidationError("请上传样品检测数据 CSV 文件")
+            raise ValidationError(_("请上传样品检测数据 CSV 文件"))
 
     def to_data(self) -> dict:
         return {
@@ -210,26 +223,28 @@ class SurveyForm(_FilingForm):
 
 class RiskForm(_FilingForm):
     unit_credit_code = StringField(
-        "风险评估单位统一社会信用代码", validators=[DataRequired(REQUIRED), CREDIT]
+        _l("风险评估单位统一社会信用代码"), validators=[DataRequired(REQUIRED), CREDIT]
     )
-    project_lead = StringField("项目负责人", validators=[DataRequired(REQUIRED), Length(max=100)])
+    project_lead = StringField(
+        _l("项目负责人"), validators=[DataRequired(REQUIRED), Length(max=100)]
+    )
     carcinogenic_risk_max = DecimalField(
-        "最大致癌风险", places=None,
-        validators=[InputRequired(REQUIRED), NumberRange(min=0, max=1, message="须在 0 到 1 之间")],
+        _l("最大致癌风险"), places=None,
+        validators=[InputRequired(REQUIRED), NumberRange(min=0, max=1, message=_l("须在 0 到 1 之间"))],
     )  # fmt: skip
     hazard_quotient_max = DecimalField(
-        "最大危害商", places=None,
-        validators=[InputRequired(REQUIRED), NumberRange(min=0, message="不能为负")],
+        _l("最大危害商"), places=None,
+        validators=[InputRequired(REQUIRED), NumberRange(min=0, message=_l("不能为负"))],
     )  # fmt: skip
     risk_acceptable = SelectField(
-        "风险是否可接受", choices=YES_NO, validators=[DataRequired(REQUIRED)]
+        _l("风险是否可接受"), choices=YES_NO, validators=[DataRequired(REQUIRED)]
     )
-    targets = TextAreaField("修复目标值（风险不可接受时必填；每行：污染物,目标值 mg/kg）")
+    targets = TextAreaField(_l("修复目标值（风险不可接受时必填；每行：污染物,目标值 mg/kg）"))
 
     def validate_targets(self, field):
         self._targets = [
             {"pollutant": p, "target_mg_kg": _number(v, i)}
-            for i, (p, v) in enumerate(_lines(field.data, 2, "污染物,目标值"), 1)
+            for i, (p, v) in enumerate(_lines(field.data, 2, _("污染物,目标值")), 1)
         ]
 
     def to_data(self) -> dict:
@@ -247,24 +262,28 @@ class RiskForm(_FilingForm):
 
 class PlanForm(_FilingForm):
     contractor_credit_code = StringField(
-        "修复施工单位统一社会信用代码", validators=[DataRequired(REQUIRED), CREDIT]
+        _l("修复施工单位统一社会信用代码"), validators=[DataRequired(REQUIRED), CREDIT]
     )
-    project_lead = StringField("项目负责人", validators=[DataRequired(REQUIRED), Length(max=100)])
-    technology = TextAreaField("修复技术", validators=[DataRequired(REQUIRED), Length(max=2000)])
+    project_lead = StringField(
+        _l("项目负责人"), validators=[DataRequired(REQUIRED), Length(max=100)]
+    )
+    technology = TextAreaField(
+        _l("修复技术"), validators=[DataRequired(REQUIRED), Length(max=2000)]
+    )
     offsite_transfer = SelectField(
-        "是否异位转运污染土壤", choices=YES_NO, validators=[DataRequired(REQUIRED)]
+        _l("是否异位转运污染土壤"), choices=YES_NO, validators=[DataRequired(REQUIRED)]
     )
     volume_m3 = DecimalField(
-        "修复土方量（立方米）", places=2,
-        validators=[InputRequired(REQUIRED), NumberRange(min=0.01, message="须大于 0")],
+        _l("修复土方量（立方米）"), places=2,
+        validators=[InputRequired(REQUIRED), NumberRange(min=0.01, message=_l("须大于 0"))],
     )  # fmt: skip
-    start_date = DateField("计划开工日期", validators=[InputRequired(REQUIRED)])
-    end_date = DateField("计划完工日期", validators=[InputRequired(REQUIRED)])
-    groundwater_measures = TextAreaField("地下水保护措施", validators=[DataRequired(REQUIRED)])
+    start_date = DateField(_l("计划开工日期"), validators=[InputRequired(REQUIRED)])
+    end_date = DateField(_l("计划完工日期"), validators=[InputRequired(REQUIRED)])
+    groundwater_measures = TextAreaField(_l("地下水保护措施"), validators=[DataRequired(REQUIRED)])
 
     def validate_end_date(self, field):
         if self.start_date.data and field.data and field.data < self.start_date.data:
-            raise ValidationError("完工日期不能早于开工日期")
+            raise ValidationError(_("完工日期不能早于开工日期"))
 
     def to_data(self) -> dict:
         return {
@@ -281,19 +300,19 @@ class PlanForm(_FilingForm):
 
 class MonitoringForm(_FilingForm):
     unit_credit_code = StringField(
-        "监测单位统一社会信用代码", validators=[DataRequired(REQUIRED), CREDIT]
+        _l("监测单位统一社会信用代码"), validators=[DataRequired(REQUIRED), CREDIT]
     )
     media = MultiCheckboxField(
-        "监测介质",
+        _l("监测介质"),
         choices=[
-            ("soil", "土壤"),
-            ("surface_water", "地表水"),
-            ("groundwater", "地下水"),
-            ("air", "环境空气"),
+            ("soil", _l("土壤")),
+            ("surface_water", _l("地表水")),
+            ("groundwater", _l("地下水")),
+            ("air", _l("环境空气")),
         ],
-        validators=[DataRequired("至少选择一种监测介质")],
+        validators=[DataRequired(_l("至少选择一种监测介质"))],
     )
-    summary = TextAreaField("监测结论", validators=[DataRequired(REQUIRED)])
+    summary = TextAreaField(_l("监测结论"), validators=[DataRequired(REQUIRED)])
 
     def to_data(self) -> dict:
         return {"unit_credit_code": self.unit_credit_code.data, "media": self.media.data,
@@ -301,16 +320,16 @@ class MonitoringForm(_FilingForm):
 
 
 class NoticeForm(_FilingForm):
-    project_overview = TextAreaField("工程概况", validators=[DataRequired(REQUIRED)])
-    environmental_impacts = TextAreaField("主要环境影响", validators=[DataRequired(REQUIRED)])
-    protective_measures = TextAreaField("环境保护措施", validators=[DataRequired(REQUIRED)])
-    contact = StringField("联系人及电话", validators=[DataRequired(REQUIRED), Length(max=300)])
-    start_date = DateField("开工日期", validators=[InputRequired(REQUIRED)])
-    end_date = DateField("计划完工日期", validators=[InputRequired(REQUIRED)])
+    project_overview = TextAreaField(_l("工程概况"), validators=[DataRequired(REQUIRED)])
+    environmental_impacts = TextAreaField(_l("主要环境影响"), validators=[DataRequired(REQUIRED)])
+    protective_measures = TextAreaField(_l("环境保护措施"), validators=[DataRequired(REQUIRED)])
+    contact = StringField(_l("联系人及电话"), validators=[DataRequired(REQUIRED), Length(max=300)])
+    start_date = DateField(_l("开工日期"), validators=[InputRequired(REQUIRED)])
+    end_date = DateField(_l("计划完工日期"), validators=[InputRequired(REQUIRED)])
 
     def validate_end_date(self, field):
         if self.start_date.data and field.data and field.data < self.start_date.data:
-            raise ValidationError("完工日期不能早于开工日期")
+            raise ValidationError(_("完工日期不能早于开工日期"))
 
     def to_data(self) -> dict:
         return {
@@ -324,10 +343,10 @@ class NoticeForm(_FilingForm):
 
 
 class ProgressForm(_FilingForm):
-    summary = TextAreaField("进展情况", validators=[DataRequired(REQUIRED)])
+    summary = TextAreaField(_l("进展情况"), validators=[DataRequired(REQUIRED)])
     percent_complete = DecimalField(
-        "完成比例（%）", places=1,
-        validators=[InputRequired(REQUIRED), NumberRange(min=0, max=100, message="须在 0 到 100 之间")],
+        _l("完成比例（%）"), places=1,
+        validators=[InputRequired(REQUIRED), NumberRange(min=0, max=100, message=_l("须在 0 到 100 之间"))],
     )  # fmt: skip
 
     def to_data(self) -> dict:
@@ -336,20 +355,23 @@ class ProgressForm(_FilingForm):
 
 class EvaluationForm(_FilingForm):
     evaluator_credit_code = StringField(
-        "效果评估单位统一社会信用代码", validators=[DataRequired(REQUIRED), CREDIT]
+        _l("效果评估单位统一社会信用代码"), validators=[DataRequired(REQUIRED), CREDIT]
     )
-    project_lead = StringField("项目负责人", validators=[DataRequired(REQUIRED), Length(max=100)])
+    project_lead = StringField(
+        _l("项目负责人"), validators=[DataRequired(REQUIRED), Length(max=100)]
+    )
     passed = SelectField(
-        "评估结论：是否达到修复目标", choices=YES_NO, validators=[DataRequired(REQUIRED)]
+        _l("评估结论：是否达到修复目标"), choices=YES_NO, validators=[DataRequired(REQUIRED)]
     )
     results = TextAreaField(
-        "检测结果（每行：污染物,检测值 mg/kg,目标值 mg/kg）", validators=[DataRequired(REQUIRED)]
+        _l("检测结果（每行：污染物,检测值 mg/kg,目标值 mg/kg）"),
+        validators=[DataRequired(REQUIRED)],
     )
 
     def validate_results(self, field):
         self._results = [
             {"pollutant": p, "value_mg_kg": _number(v, i), "target_mg_kg": _number(t, i)}
-            for i, (p, v, t) in enumerate(_lines(field.data, 3, "污染物,检测值,目标值"), 1)
+            for i, (p, v, t) in enumerate(_lines(field.data, 3, _("污染物,检测值,目标值")), 1)
         ]
 
     def to_data(self) -> dict:

@@ -9,6 +9,8 @@ replayed or forged timestamp fails the signature).
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -36,7 +38,7 @@ def township_choices() -> list[tuple[str, str]]:
     for t in db.session.scalars(select(Site.township).distinct().order_by(Site.township)):
         if t not in known:
             known.append(t)
-    return [("", "请选择乡镇"), *[(t, t) for t in known], (OTHER_TOWNSHIP, OTHER_TOWNSHIP)]
+    return [("", _("请选择乡镇")), *[(t, t) for t in known], (OTHER_TOWNSHIP, _("其他/不确定"))]
 
 
 def _serializer() -> URLSafeSerializer:
@@ -53,13 +55,13 @@ def check_timestamp(token: str) -> str | None:
     try:
         issued = float(_serializer().loads(token or ""))
     except (BadSignature, TypeError, ValueError):
-        return "表单已失效，请重新填写后提交。"
+        return _("表单已失效，请重新填写后提交。")
     age = clock.now().timestamp() - issued
     minimum = current_app.config.get("TIPOFF_MIN_FILL_SECONDS", MIN_FILL_SECONDS)
     if age < minimum:
-        return "提交过快，请核对填写内容后再提交。"
+        return _("提交过快，请核对填写内容后再提交。")
     if age > MAX_FORM_AGE_SECONDS:
-        return "表单打开时间过长已失效，请重新填写后提交。"
+        return _("表单打开时间过长已失效，请重新填写后提交。")
     return None
 
 
@@ -70,47 +72,47 @@ def _coordinate(low: float, high: float):
         try:
             value = float(field.data)
         except ValueError:
-            raise ValidationError("坐标无效，请重新在地图上点选") from None
+            raise ValidationError(_("坐标无效，请重新在地图上点选")) from None
         if not low <= value <= high:
-            raise ValidationError("坐标无效，请重新在地图上点选")
+            raise ValidationError(_("坐标无效，请重新在地图上点选"))
 
     return check
 
 
 class TipoffForm(FlaskForm):
-    township = SelectField("所在乡镇", validators=[DataRequired("请选择乡镇")])
+    township = SelectField(_l("所在乡镇"), validators=[DataRequired(_l("请选择乡镇"))])
     location = StringField(
-        "具体地点",
-        validators=[DataRequired("请填写地点"), Length(max=300, message="不超过 300 个字")],
-        description="村/社区、道路、附近标志物，例如：景罕镇曼软村委会往南约 500 米的河边",
+        _l("具体地点"),
+        validators=[DataRequired(_l("请填写地点")), Length(max=300, message=_l("不超过 300 个字"))],
+        description=_l("村/社区、道路、附近标志物，例如：景罕镇曼软村委会往南约 500 米的河边"),
     )
     description = TextAreaField(
-        "看到的情况",
+        _l("看到的情况"),
         validators=[
-            DataRequired("请描述看到的情况"),
+            DataRequired(_l("请描述看到的情况")),
             Length(
                 min=tipoff_service.DESCRIPTION_MIN,
                 max=tipoff_service.DESCRIPTION_MAX,
-                message="请用 10–5000 个字描述",
+                message=_l("请用 10–5000 个字描述"),
             ),
         ],  # fmt: skip
-        description="什么时间、看到了什么（倾倒渣土、废液排放、异味等）、车辆或设备特征",
+        description=_l("什么时间、看到了什么（倾倒渣土、废液排放、异味等）、车辆或设备特征"),
     )
-    photos = MultipleFileField("现场照片（可选，最多 3 张）", validators=[Optional()])
+    photos = MultipleFileField(_l("现场照片（可选，最多 3 张）"), validators=[Optional()])
     lat = HiddenField(validators=[_coordinate(-90, 90)])
     lon = HiddenField(validators=[_coordinate(-180, 180)])
     # Honeypot: hidden from people by CSS and from screen readers; must stay empty.
-    website = StringField("网址（请勿填写）")
+    website = StringField(_l("网址（请勿填写）"))
     issued = HiddenField()
 
     def validate_photos(self, field):
         files = [f for f in (field.data or []) if f and getattr(f, "filename", "")]
         if len(files) > tipoff_service.MAX_PHOTOS:
-            raise ValidationError(f"最多上传 {tipoff_service.MAX_PHOTOS} 张照片")
+            raise ValidationError(_("最多上传 %(n)s 张照片", n=tipoff_service.MAX_PHOTOS))
 
 
 class TrackForm(FlaskForm):
     class Meta:
         csrf = False  # a GET lookup changes nothing
 
-    code = StringField("查询码", validators=[DataRequired("请输入查询码"), Length(max=64)])
+    code = StringField(_l("查询码"), validators=[DataRequired(_l("请输入查询码")), Length(max=64)])
