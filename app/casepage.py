@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 import workflows
+from app.api.errors import log_service_error
 from app.errors import InvalidTransition, ServiceError, StaleVersion, ValidationError
 from app.i18n_strings import N_
 from app.portal.forms import ActionForm, AssignmentForm
@@ -158,6 +159,7 @@ def handle_assignment(blueprint: str, case_id: int):
                 {"role": form.role.data, "credit_code": form.credit_code.data},
             )
         except ServiceError as exc:
+            log_service_error(exc)
             form.credit_code.errors = [exc.message]
             flash(_("未能委托：%(reason)s", reason=exc.message), "danger")
         else:

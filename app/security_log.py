@@ -22,7 +22,8 @@ logger = logging.getLogger("app.security")
 class JsonLineFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         body = getattr(record, "security", None) or {"message": record.getMessage()}
-        return json.dumps(body, ensure_ascii=False, default=str)
+        # ASCII only: no U+2028/2029/0085 either, so nothing can split the line.
+        return json.dumps(body, ensure_ascii=True, default=str)
 
 
 def configure() -> None:

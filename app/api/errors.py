@@ -85,6 +85,15 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        if exc.code == 403:
+            from flask_login import current_user
+
+            from app import security_log
+
+            user = getattr(g, "user", None) or (
+                current_user if current_user and current_user.is_authenticated else None
+            )
+            security_log.event("authz_fail", user=user)
         if not wants_json():
             from app.web_errors import render_http_error
 

@@ -342,7 +342,26 @@ def spec() -> dict:
                                      secure=False, tags=["public"])},
         "/public/sites/{code}": {"get": _op("A public plot", {**_ok("PublicSite"), **_err(404)},
                                             params=[SITE_CODE], secure=False, tags=["public"])},
-        "/public/sites.geojson": {"get": _op("Public plots as GeoJSON", _ok("Any"), secure=False, tags=["public"])},
+        "/public/sites.geojson": {"get": {
+            "summary": "Public plots as GeoJSON", "tags": ["public"], "security": [],
+            "responses": {"200": {"description": "a FeatureCollection",
+                                  "content": {"application/geo+json": {"schema": {"type": "object"}}}}}}},
+        "/tipoffs": {"get": _op("Tip-offs (bureau)", {**_ok("Any"), **_err(400, 401, 403)},
+                                params=PAGING, tags=["tipoffs"])},
+        "/tipoffs/{tipoff_id}": {
+            "get": _op("A tip-off (bureau)", {**_ok("Any"), **_err(401, 403, 404)},
+                       params=[_param("tipoff_id", PATH_INT)], tags=["tipoffs"]),
+            "post": _op("Handle a tip-off: status, note, linked plot (bureau)",
+                        {**_ok("Any"), **_err(400, 401, 403, 404, 415)},
+                        body=_body({"type": "object"}), params=[_param("tipoff_id", PATH_INT)],
+                        tags=["tipoffs"]),
+        },
+        "/tipoffs/{tipoff_id}/photos/{sha256}": {"get": {
+            "summary": "A tip-off photo (bureau)", "tags": ["tipoffs"], "security": SECURE,
+            "parameters": [_param("tipoff_id", PATH_INT),
+                           _param("sha256", {"type": "string", "pattern": "^[0-9a-f]{64}$"})],
+            "responses": {"200": {"description": "the re-encoded JPEG", "content": {"image/jpeg": {}}},
+                          **_err(401, 403, 404)}}},
         "/openapi.json": {"get": _op("This document", _ok("Any"), secure=False, tags=["meta"])},
     }  # fmt: skip
     return {

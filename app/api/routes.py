@@ -202,6 +202,9 @@ def get_site(code):
         if caps:
             visible.append(case_service.summary_json(case))
     if not visible:
+        from app import security_log
+
+        security_log.event("authz_fail", user=g.user, object=f"site:{code}")
         raise NotFound("地块不存在")
     return jsonify({**site_service.to_json(site), "cases": visible})
 

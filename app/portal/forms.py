@@ -168,6 +168,9 @@ class QuantityForm(FlaskForm):
 
 
 class _FilingForm(FlaskForm):
+    # A fresh id per form shown: a double-submitted form files once (it becomes
+    # the filing's Idempotency-Key).
+    submission_id = HiddenField()
     files = MultipleFileField(_l("PDF 附件（可多个，每个不超过 30 MB）"))
     submit = SubmitField(_l("提交材料"))
 

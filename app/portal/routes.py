@@ -4,11 +4,13 @@ evaluators. Views parse the form, call one service, render."""
 from __future__ import annotations
 
 import json
+import uuid
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app import casepage
+from app.api.errors import log_service_error
 from app.errors import ServiceError, ValidationError
 from app.portal import bp
 from app.portal.forms import (
@@ -55,6 +57,7 @@ def new_site():
             data.update(_boundary(form))
             site = sites.register_site(_user(), data)
         except ServiceError as exc:
+            log_service_error(exc)
             errors = apply_service_errors(form, exc.fields, exc.message)
         else:
             flash(f"地块已登记，编号 {site.code}。下一步：上传土壤污染状况调查报告。", "success")
@@ -117,6 +120,8 @@ def file(case_id, kind):
         flash(f"当前阶段您不能提交{filings.KIND_LABELS_ZH[kind]}。", "warning")
         return redirect(url_for("portal.case", case_id=case_id))
     form = FILING_FORMS[kind]()
+    if not form.submission_id.data:
+        form.submission_id.data = uuid.uuid4().hex
     errors: list[str] = []
     if form.validate_on_submit():
         uploads = [
@@ -136,8 +141,10 @@ def file(case_id, kind):
                 files=uploads,
                 samples_csv=samples,
                 samples_name=samples_name,
+                idempotency_key=f"web:{form.submission_id.data}" if form.submission_id.data else None,
             )
         except ServiceError as exc:
+            log_service_error(exc)
             errors = apply_service_errors(form, exc.fields, exc.message)
         else:
             label = filings.KIND_LABELS_ZH[kind]
@@ -170,6 +177,7 @@ def new_manifest(case_id):
         try:
             m = manifests.create(_user(), case_id, form.to_data())
         except ServiceError as exc:
+            log_service_error(exc)
             errors = apply_service_errors(form, exc.fields, exc.message)
         else:
             flash(f"转运联单 {m.number} 已报告。", "success")
@@ -200,6 +208,7 @@ def manifest_step(manifest_id, step):
             _user(), manifest_id, {"quantity_t": float(form.quantity_t.data)}
         )
     except ServiceError as exc:
+        log_service_error(exc)
         flash(exc.message, "danger")
     else:
         if m.status == "discrepancy":

@@ -16,6 +16,7 @@ from flask import (
 )
 
 import workflows
+from app.api.errors import log_service_error
 from app.errors import NotFound, ServiceError
 from app.extensions import limiter
 from app.public import bp, charts
@@ -287,6 +288,7 @@ def report():
                         photos=photos,
                     )
                 except ServiceError as exc:
+                    log_service_error(exc)
                     problem = exc.message
                 else:
                     session["tipoff_code"] = code

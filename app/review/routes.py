@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 import workflows
 from app import casepage
+from app.api.errors import log_service_error
 from app.errors import ServiceError
 from app.extensions import db
 from app.models import Case, LedgerEvent, Manifest, Party, Site
@@ -141,6 +142,7 @@ def resolve(manifest_id):
         try:
             m = manifests.resolve(_user(), manifest_id, {"comment": form.comment.data})
         except ServiceError as exc:
+            log_service_error(exc)
             flash(exc.message, "danger")
         else:
             flash(f"联单 {m.number} 的数量差异已处理。", "success")
@@ -160,6 +162,7 @@ def parties_view():
                 actor=_user(),
             )  # fmt: skip
         except ServiceError as exc:
+            log_service_error(exc)
             for key, msg in (exc.fields or {}).items():
                 getattr(form, key).errors.append(msg)
         else:
@@ -188,6 +191,7 @@ def party(party_id):
         try:
             parties.ban(_user(), party, {"until": until, "reason": ban_form.reason.data})
         except ServiceError as exc:
+            log_service_error(exc)
             flash(exc.message, "danger")
         else:
             flash("已记录禁入决定。", "success")
@@ -199,6 +203,7 @@ def party(party_id):
                 {"successor_credit_code": succession_form.successor_credit_code.data},
             )  # fmt: skip
         except ServiceError as exc:
+            log_service_error(exc)
             flash(exc.message, "danger")
         else:
             flash(
@@ -216,6 +221,8 @@ def party(party_id):
 
 @bp.get("/tipoffs")
 def tipoffs():
+    if current_user.role != "bureau":
+        abort(403)  # tip-offs carry reporters' words and photos: bureau staff only
     if not importlib.util.find_spec("app.services.tipoffs"):
         abort(404)
     from app.services import tipoffs as tipoff_service

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import rfc8785
 from flask import current_app
 from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.errors import Forbidden, InvalidTransition, ServiceError, ValidationError
@@ -240,6 +241,12 @@ def max_level(counts: dict) -> str:
     return "below_screening"
 
 
+def _with_extension(name: str, ext: str) -> str:
+    """The file was checked to be a PDF (or CSV): its name says so too, so that
+    no download arrives as ``report.exe``."""
+    return name if name.lower().endswith(ext) else f"{name}{ext}"
+
+
 def _store_documents(user, case, uploads_: list[Upload]) -> list[Document]:
     max_bytes = current_app.config["MAX_PDF_BYTES"]
     docs = []
@@ -255,7 +262,7 @@ def _store_documents(user, case, uploads_: list[Upload]) -> list[Document]:
                 sha256=sha,
                 size=len(up.data),
                 mime=info["mime"],
-                original_name=uploads.safe_download_name(up.name),
+                original_name=_with_extension(uploads.safe_download_name(up.name), ".pdf"),
                 purpose="attachment",
                 flags=info["flags"] or None,
                 case_id=case.id,
@@ -293,6 +300,16 @@ def file(
             cases.load(user, done.case_id)
             return done, False
     case, caps = cases.load(user, case_id, lock=True)
+    if idempotency_key is not None:
+        # Looked up again under the case lock: a twin request may have won the race.
+        done = db.session.scalar(
+            select(Filing).where(
+                Filing.filer_user_id == user.id, Filing.idempotency_key == idempotency_key
+            )
+        )
+        if done is not None:
+            db.session.rollback()
+            return done, False
     if not caps & KIND_FILERS[kind]:
         raise Forbidden(f"您无权提交{KIND_LABELS_ZH[kind]}")
     if case.state not in KIND_STATES[kind]:
@@ -348,7 +365,9 @@ def file(
             sha256=storage.put(samples_csv),
             size=len(samples_csv),
             mime="text/csv",
-            original_name=uploads.safe_download_name(samples_name or "samples.csv", "samples.csv"),
+            original_name=_with_extension(
+                uploads.safe_download_name(samples_name or "samples.csv", "samples.csv"), ".csv"
+            ),
             purpose="samples",
             case_id=case.id,
             uploaded_by_id=user.id,
@@ -404,7 +423,22 @@ def file(
         detail=detail,
     )
     job = documents.schedule("filing_receipt", event, filing_id=filing.id)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # The same Idempotency-Key committed by a twin request on another case
+        # lock: answer with that filing.
+        db.session.rollback()
+        if idempotency_key is None:
+            raise
+        done = db.session.scalar(
+            select(Filing).where(
+                Filing.filer_user_id == user.id, Filing.idempotency_key == idempotency_key
+            )
+        )
+        if done is None:
+            raise
+        return done, False
     documents.dispatch(job)  # the receipt is rendered after the commit, never before
     return filing, True
 

@@ -303,6 +303,9 @@ def transfer_land(user: User, site_code: str, payload) -> Handover:
     if not (is_holder or (user.role == "bureau" and user.department == "environment")):
         if any(cases.capacities(user, c) for c in site.cases):
             raise Forbidden("只有现土地使用权人或生态环境部门可以登记转让")
+        from app import security_log
+
+        security_log.event("authz_fail", user=user, object=f"site:{site.code}")
         raise NotFound("地块不存在")
     transferee = parties.usable(
         data["transferee_credit_code"], field="transferee_credit_code", purpose="受让"

@@ -652,6 +652,13 @@ def _checked_cells(cells: list[str], line: int) -> list[str] | None:
         return None  # blank line, or a row of empty cells from a spreadsheet
     if max(map(len, cells)) > MAX_FIELD_CHARS:
         raise _csv_error(f"第 {line} 行：单元格过长（最多 {MAX_FIELD_CHARS} 字）")
+    for cell in cells:
+        # The stored CSV is downloaded by officers into spreadsheets: a cell that
+        # a spreadsheet would run as a formula is refused, not stored.
+        if cell[:1] in ("=", "+", "@", "\t", "\r") or (
+            cell[:1] == "-" and len(cell) > 1 and not (cell[1].isdigit() or cell[1] == ".")
+        ):
+            raise _csv_error(f"第 {line} 行：单元格“{cell[:20]}”以公式字符开头，请删除后上传")
     return cells
 
 

@@ -1,0 +1,202 @@
+"""A small county with one object of every kind, for the access matrix.
+
+One plot ("SITEMX7Q…") held by the ``landholder`` with a *different*
+responsible party, driven to ``works``: contractor and evaluator assigned,
+three manifests (reported, in transit, in discrepancy) to the ``facility``,
+a published notice board, a progress report with a PDF attachment, a proposed
+responsibility determination, and a tip-off with a photo. Every text the
+objects carry holds a marker, so a denial that leaks any of them is caught by
+a plain substring search of the response.
+
+Actors (the roles of ``access_matrix.yaml``): anonymous; landholder_owner;
+landholder_other; responsible; contractor_assigned / _unassigned;
+facility_assigned / _unassigned; evaluator_assigned / _unassigned;
+bureau_environment; bureau_natural_resources; admin.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+from PIL import Image
+from pypdf import PdfWriter
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Case, Tipoff
+from app.services import tipoffs as tipoff_service
+from tests.support import PASSWORD, Actor, World, bearer, make_party, make_user, new_credit_code
+
+MARKERS = {
+    "site": "SITEMX7Q",
+    "party": "PARTYMX7Q",
+    "document": "DOCMX7Q",
+    "manifest": "ROUTEMX7Q",
+    "determination": "DETMX7Q",
+    "tipoff": "TIPMX7Q",
+}
+
+ROLES = (
+    "anonymous",
+    "landholder_owner",
+    "landholder_other",
+    "responsible",
+    "contractor_assigned",
+    "contractor_unassigned",
+    "facility_assigned",
+    "facility_unassigned",
+    "evaluator_assigned",
+    "evaluator_unassigned",
+    "bureau_environment",
+    "bureau_natural_resources",
+    "admin",
+)
+
+# role of the matrix -> actor key of the World
+ACTOR_OF = {
+    "landholder_owner": "landholder",
+    "landholder_other": "other_landholder",
+    "responsible": "responsible",
+    "contractor_assigned": "contractor",
+    "contractor_unassigned": "contractor2",
+    "facility_assigned": "facility",
+    "facility_unassigned": "facility2",
+    "evaluator_assigned": "evaluator",
+    "evaluator_unassigned": "evaluator2",
+    "bureau_environment": "env",
+    "bureau_natural_resources": "nr",
+    "admin": "admin",
+}
+
+
+def pdf_bytes(title: str = "report") -> bytes:
+    w = PdfWriter()
+    w.add_blank_page(width=595, height=842)
+    w.add_metadata({"/Title": title})
+    buf = io.BytesIO()
+    w.write(buf)
+    return buf.getvalue()
+
+
+def jpeg_bytes(size=(32, 24)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (90, 60, 30)).save(out, "JPEG")
+    return out.getvalue()
+
+
+@dataclass
+class County:
+    world: World
+    refs: dict = field(default_factory=dict)
+
+    @property
+    def case_id(self) -> int:
+        return self.refs["case"]
+
+    def resolve(self, value):
+        """``$name`` → the object id / code of that name (``$version`` read live)."""
+        if isinstance(value, str) and value.startswith("$"):
+            name = value[1:]
+            if name == "version":
+                db.session.expire_all()
+                return db.session.scalar(select(Case.version).where(Case.id == self.case_id))
+            if name == "fresh_code":
+                return new_credit_code()
+            return self.refs[name]
+        if isinstance(value, dict):
+            return {k: self.resolve(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.resolve(v) for v in value]
+        return value
+
+    def actor(self, role: str) -> Actor | None:
+        return None if role == "anonymous" else self.world.actors[ACTOR_OF[role]]
+
+
+def build(world: World) -> County:
+    """Populate the database through the API (as the users would) and return the refs."""
+    w = world
+    for key, role in [("contractor2", "contractor"), ("facility2", "facility"),
+                      ("evaluator2", "evaluator")]:  # fmt: skip
+        party = make_party(f"{key}单位")
+        user = make_user(role, party)
+        w.actors[key] = Actor(user, bearer(user), party)
+    responsible = make_party(f"{MARKERS['party']}责任单位")
+    r_user = make_user("landholder", responsible)
+    w.actors["responsible"] = Actor(r_user, bearer(r_user), responsible)
+    government = make_party("陇川县人民政府（测试）", kind="government")
+
+    reg = w.register(
+        name=f"{MARKERS['site']}原冶炼厂地块",
+        address=f"{MARKERS['site']}路 1 号",
+        responsible_party_credit_code=responsible.credit_code,
+    )
+    cid = w.to_state("works", site=reg)
+
+    def manifest(status: str) -> int:
+        data = {**w.manifest_data(100.0), "route": f"{MARKERS['manifest']} 章凤镇—G320—芒市"}
+        r = w.post("contractor", f"/cases/{cid}/manifests", data)
+        assert r.status_code == 201, r.get_json()
+        mid = r.get_json()["id"]
+        if status in ("in_transit", "discrepancy"):
+            r = w.post("contractor", f"/manifests/{mid}/dispatch", {"quantity_t": 100})
+            assert r.status_code == 200, r.get_json()
+        if status == "discrepancy":
+            r = w.post("facility", f"/manifests/{mid}/receive", {"quantity_t": 50})
+            assert r.status_code == 200 and r.get_json()["status"] == "discrepancy"
+        return mid
+
+    refs = {
+        "case": cid,
+        "site_code": reg["code"],
+        "manifest_reported": manifest("reported"),
+        "manifest_in_transit": manifest("in_transit"),
+        "manifest_discrepancy": manifest("discrepancy"),
+    }
+    w.file("contractor", cid, "works_notice", w.notice_data())
+    r = w.client.post(
+        f"/api/v1/cases/{cid}/filings",
+        data={
+            "kind": "progress_report",
+            "data": '{"summary": "土方开挖完成 40%", "percent_complete": 40}',
+            "files": [(io.BytesIO(pdf_bytes()), f"{MARKERS['document']}进展报告.pdf")],
+        },
+        headers=w.contractor.headers,
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 201, r.get_json()
+    doc = r.get_json()["documents"][0]
+    refs["document"], refs["document_sha"] = doc["id"], doc["sha256"]
+
+    r = w.post("landholder", f"/cases/{cid}/assignments",
+               {"role": "evaluator", "credit_code": w.evaluator.party.credit_code})  # fmt: skip
+    assert r.status_code == 201, r.get_json()
+    r = w.post("env", f"/cases/{cid}/determinations",
+               {"credit_code": responsible.credit_code, "basis": "polluter",
+                "reason": f"{MARKERS['determination']} 历史排污记录"})  # fmt: skip
+    assert r.status_code == 201, r.get_json()
+    refs["determination"] = r.get_json()["id"]
+
+    tipoff, code = tipoff_service.create(
+        township="章凤镇",
+        location="迭撒村南河滩",
+        description=f"{MARKERS['tipoff']} 夜间有车辆倾倒黑色废渣，气味刺鼻。",
+        photos=[jpeg_bytes()],
+    )
+    tipoff = db.session.get(Tipoff, tipoff.id)
+    refs.update(
+        tipoff=tipoff.id,
+        photo=tipoff.photos[0].sha256,
+        tracking_code=code,
+        party=responsible.id,
+        responsible_code=responsible.credit_code,
+        government_code=government.credit_code,
+        surveyor_code=w.surveyor.party.credit_code,
+        other_landholder_code=w.other_landholder.party.credit_code,
+    )
+    db.session.commit()
+    return County(world=w, refs=refs)
+
+
+__all__ = ["ACTOR_OF", "MARKERS", "PASSWORD", "ROLES", "County", "build", "jpeg_bytes", "pdf_bytes"]
