@@ -49,7 +49,7 @@ def _show(digest: str):
     result = documents.verify(digest)
     case = None
     if result:
-        event = result.get("recorded") or result.get("event")
+        event = result.get("recorded") or result.get("event") or result.get("filed")
         if event is not None and event.case_id:
             from app.extensions import db
             from app.models import Case

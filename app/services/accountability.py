@@ -145,8 +145,16 @@ def build(case: Case) -> dict:
                 {"action": e.action, "actor": e.actor, "party": e.party, "at": e.at,
                  "ledger_seq": e.seq, "ledger_hash": e.hash}
             )  # fmt: skip
+    issued = [
+        {"kind": e.detail.get("kind"), "sha256": (e.documents or [None])[0],
+         "records_seq": e.detail.get("records_seq"), "ledger_seq": e.seq, "ledger_hash": e.hash,
+         "at": e.at}
+        for e in events
+        if e.action == "document_issued"
+    ]  # fmt: skip
     return {
         "case_id": case.id,
+        "issued_documents": issued,
         "site": {"code": case.site.code, "name": case.site.name},
         "state": case.state,
         "stages": sorted(stages.values(), key=lambda s: order[s["stage"]]),

@@ -79,6 +79,8 @@ def _process_in_app(app, job_id: int, base: str) -> None:
     with app.app_context():
         try:
             process(job_id, base_url=base)
+        except Exception:  # a worker thread has no one else to tell
+            log.exception("document job %s failed in the background", job_id)
         finally:
             db.session.remove()
 
@@ -151,13 +153,19 @@ def process(job_id: int, *, base_url: str | None = None) -> Document | None:
     for a rendering problem: the job is marked for retry and the failure logged."""
     from app.services.pdf import render_pdf
 
-    job = db.session.get(DocumentJob, job_id)
+    # Locked: two workers on one job issue one document.
+    job = db.session.scalar(
+        select(DocumentJob).where(DocumentJob.id == job_id).with_for_update()
+    )
     if job is None or job.status == "done":
-        return db.session.get(Document, job.document_id) if job else None
+        document = db.session.get(Document, job.document_id) if job else None
+        db.session.rollback()
+        return document
     event = db.session.scalar(select(LedgerEvent).where(LedgerEvent.seq == job.event_seq))
     try:
         data = render_pdf(KINDS[job.kind][0], **_context(job, event, base_url))
-    except Exception as exc:  # rendering must never take the event down with it
+        return _store_and_record(job, event, data)
+    except Exception as exc:  # a document must never take the event down with it
         db.session.rollback()
         job = db.session.get(DocumentJob, job_id)
         job.attempts += 1
@@ -167,6 +175,18 @@ def process(job_id: int, *, base_url: str | None = None) -> Document | None:
         log.exception("rendering %s for event %s failed (attempt %s)", job.kind, job.event_seq,
                       job.attempts)  # fmt: skip
         return None
+
+
+def _store_and_record(job: DocumentJob, event: LedgerEvent, data: bytes) -> Document:
+    # Take the ledger's append lock first, then look again: another worker that
+    # rendered the same job meanwhile has finished it, and we issue nothing twice.
+    ledger.take_lock()
+    current = db.session.execute(
+        select(DocumentJob.status, DocumentJob.document_id).where(DocumentJob.id == job.id)
+    ).one()
+    if current.status == "done":
+        db.session.rollback()
+        return db.session.get(Document, current.document_id)
     sha = storage.put(data)
     case = db.session.get(Case, job.case_id)
     doc = Document(
@@ -176,7 +196,6 @@ def process(job_id: int, *, base_url: str | None = None) -> Document | None:
         original_name=f"{KINDS[job.kind][1]}-{case.site.code}-{event.seq}.pdf",
         purpose=job.kind,
         case_id=case.id,
-        filing_id=job.filing_id,
         created_at=clock.now(),
     )
     db.session.add(doc)
@@ -234,6 +253,10 @@ def verify(digest: str) -> dict | None:
     if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
         return None
     doc = db.session.scalar(select(Document).where(Document.sha256 == digest).limit(1))
+    if doc is not None and doc.purpose not in KINDS:
+        # A party's upload: recorded by the ledger, not issued by the system.
+        filed = _issue_event(doc, action=None)
+        return {"filed_document": doc, "filed": filed, "intact": storage.intact(doc.sha256)}
     if doc is not None:
         issued = _issue_event(doc)
         recorded = (
@@ -260,12 +283,12 @@ def verify(digest: str) -> dict | None:
     return {"event": event, "issued_events": issued_events}
 
 
-def _issue_event(doc: Document) -> LedgerEvent | None:
-    for e in db.session.scalars(
-        select(LedgerEvent).where(
-            LedgerEvent.case_id == doc.case_id, LedgerEvent.action == "document_issued"
-        )
-    ):
+def _issue_event(doc: Document, action: str | None = "document_issued") -> LedgerEvent | None:
+    """The ledger event naming ``doc``'s hash (of ``action``, or any)."""
+    query = select(LedgerEvent).where(LedgerEvent.case_id == doc.case_id)
+    if action:
+        query = query.where(LedgerEvent.action == action)
+    for e in db.session.scalars(query.order_by(LedgerEvent.seq)):
         if doc.sha256 in (e.documents or []):
             return e
     return None

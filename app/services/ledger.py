@@ -54,7 +54,7 @@ def chain_hash(prev_hash: str, body: dict) -> str:
     return hashlib.sha256(prev_hash.encode("ascii") + rfc8785.dumps(body)).hexdigest()
 
 
-def _take_lock() -> None:
+def take_lock() -> None:
     """Serialise appenders: a row lock on PostgreSQL, the write lock on SQLite."""
     result = db.session.execute(
         update(Lock).where(Lock.name == LOCK_NAME).values(counter=Lock.counter + 1)
@@ -85,7 +85,7 @@ def append(
     """Add one event to the session; the caller's transaction commits it.
     ``at`` lets a service stamp the event with the instant of the change it records."""
     db.session.flush()  # the state change itself first, then the chain head
-    _take_lock()
+    take_lock()
     seq, prev = head()
     if party is None and actor is not None and actor.party is not None:
         party = actor.party.credit_code
