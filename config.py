@@ -81,6 +81,10 @@ class Config:
             ),
             "LEDGER_SIGNING_KEY": os.environ.get("LEDGER_SIGNING_KEY") or None,
             "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", cls.PUBLIC_BASE_URL),
+            # memory:// suits one process; several workers share e.g. redis://host:6379.
+            "RATELIMIT_STORAGE_URI": os.environ.get(
+                "RATELIMIT_STORAGE_URI", cls.RATELIMIT_STORAGE_URI
+            ),
             "PROXY_FIX_X_FOR": _int_env("PROXY_FIX_X_FOR", cls.PROXY_FIX_X_FOR),
         }
         secret = os.environ.get("SECRET_KEY")
