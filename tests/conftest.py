@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from app import create_app
 from app.extensions import db as _db
+from app.extensions import limiter
 from config import TestingConfig
 from tests.support import World
 
@@ -86,6 +87,11 @@ def _clean(app):
     ctx = app.app_context()
     ctx.push()
     yield
+    # The rate limiter is one object shared by every app a test creates: a test
+    # that switched it on must not leave later tests answering 429.
+    limiter.enabled = app.config.get("RATELIMIT_ENABLED", False)
+    if getattr(limiter, "_storage", None) is not None:
+        limiter.reset()
     _db.session.rollback()
     _db.session.remove()
     tables = [t.name for t in reversed(_db.metadata.sorted_tables) if t.name not in KEEP_TABLES]
