@@ -347,7 +347,7 @@ def spec() -> dict:
             "responses": {"200": {"description": "a FeatureCollection",
                                   "content": {"application/geo+json": {"schema": {"type": "object"}}}}}}},
         "/tipoffs": {"get": _op("Tip-offs (bureau)", {**_ok("Any"), **_err(400, 401, 403)},
-                                params=PAGING, tags=["tipoffs"])},
+                                tags=["tipoffs"])},
         "/tipoffs/{tipoff_id}": {
             "get": _op("A tip-off (bureau)", {**_ok("Any"), **_err(401, 403, 404)},
                        params=[_param("tipoff_id", PATH_INT)], tags=["tipoffs"]),
