@@ -7,6 +7,11 @@
 #   DATABASE_URL=postgresql+psycopg://clc:clc@localhost/clc_test bash scripts/schemathesis.sh
 #   SCHEMATHESIS_MAX_EXAMPLES=100 bash scripts/schemathesis.sh   # deeper (default 20)
 #
+# Stateless phases (every operation, positive and negative), then the stateful
+# phase: scenarios that follow the document's OpenAPI links (register a plot →
+# its case → file → act; manifest → dispatch …), 2 × MAX_EXAMPLES scenarios of
+# up to SCHEMATHESIS_STATEFUL_STEPS (20) steps; it prints the links covered.
+#
 # Fails on any 5xx, any answer that violates the document (status code, content
 # type, body schema) and any invalid request accepted; prints each with its request.
 set -euo pipefail

@@ -83,6 +83,150 @@ def _op(summary: str, responses: dict, *, body=None, params=(), secure=True, tag
     return op
 
 
+# operationId of every operation: the names links (below) and clients refer to.
+OPERATION_IDS = {
+    ("/tokens", "post"): "createToken",
+    ("/me", "get"): "getMe",
+    ("/screening", "post"): "screenSamples",
+    ("/sites", "post"): "registerSite",
+    ("/sites/{code}", "get"): "getSite",
+    ("/sites/{code}/transfer", "post"): "transferSite",
+    ("/cases", "get"): "listCases",
+    ("/cases/{case_id}", "get"): "getCase",
+    ("/cases/{case_id}/actions/{action}", "post"): "takeCaseAction",
+    ("/cases/{case_id}/filings", "post"): "createFiling",
+    ("/cases/{case_id}/filings", "get"): "listFilings",
+    ("/cases/{case_id}/ledger", "get"): "getCaseLedger",
+    ("/cases/{case_id}/assignments", "post"): "createAssignment",
+    ("/cases/{case_id}/manifests", "post"): "createManifest",
+    ("/cases/{case_id}/manifests", "get"): "listCaseManifests",
+    ("/cases/{case_id}/determinations", "post"): "proposeDetermination",
+    ("/cases/{case_id}/accountability", "get"): "getCaseAccountability",
+    ("/determinations/{determination_id}/sign", "post"): "signDetermination",
+    ("/manifests", "get"): "listManifests",
+    ("/manifests/{manifest_id}", "get"): "getManifest",
+    ("/manifests/{manifest_id}/{step}", "post"): "stepManifest",
+    ("/documents/{document_id}", "get"): "getDocument",
+    ("/parties", "post"): "createParty",
+    ("/parties/{ref}", "get"): "getParty",
+    ("/parties/{ref}/succession", "post"): "recordSuccession",
+    ("/parties/{ref}/dissolution", "post"): "recordDissolution",
+    ("/parties/{ref}/ban", "post"): "banParty",
+    ("/parties/{ref}/ban/lift", "post"): "liftPartyBan",
+    ("/parties/{ref}/credit", "get"): "getPartyCredit",
+    ("/public/parties/{code}/credit", "get"): "getPublicPartyCredit",
+    ("/ledger/verify", "get"): "verifyLedger",
+    ("/public/ledger/heads", "get"): "listPublicLedgerHeads",
+    ("/public/ledger/head", "get"): "getPublicLedgerHead",
+    ("/public/sites", "get"): "listPublicSites",
+    ("/public/sites/{code}", "get"): "getPublicSite",
+    ("/public/sites.geojson", "get"): "getPublicSitesGeojson",
+    ("/tipoffs", "get"): "listTipoffs",
+    ("/tipoffs/{tipoff_id}", "get"): "getTipoff",
+    ("/tipoffs/{tipoff_id}", "post"): "handleTipoff",
+    ("/tipoffs/{tipoff_id}/photos/{sha256}", "get"): "getTipoffPhoto",
+    ("/openapi.json", "get"): "getOpenapi",
+}
+
+
+def _to(operation_id: str, body: dict | None = None, description: str = "", **params: str) -> dict:
+    """An OpenAPI link to ``operation_id``: path parameters and, for actions,
+    the request body as runtime expressions over this response or request."""
+    link = {"operationId": operation_id, "parameters": params}
+    if body is not None:
+        link["requestBody"] = body
+    if description:
+        link["description"] = description
+    return link
+
+
+def _case_links(id_expr: str, version_expr: str | None) -> dict:
+    """Everything that follows from knowing a case (and, for actions, its version)."""
+    case = {"case_id": id_expr}
+    links = {
+        "GetCase": _to("getCase", **case),
+        "FileFiling": _to("createFiling", **case),
+        "ListFilings": _to("listFilings", **case),
+        "GetCaseLedger": _to("getCaseLedger", **case),
+        "GetCaseAccountability": _to("getCaseAccountability", **case),
+        "ListCaseManifests": _to("listCaseManifests", **case),
+        "CreateManifest": _to("createManifest", **case),
+        "CreateAssignment": _to("createAssignment", **case),
+        "ProposeDetermination": _to("proposeDetermination", **case),
+    }
+    if version_expr is not None:
+        links["TakeCaseAction"] = _to(
+            "takeCaseAction", {"version": version_expr},
+            "an action on the case with its live version (optimistic locking)", **case,
+        )  # fmt: skip
+    return links
+
+
+def _manifest_links(id_expr: str) -> dict:
+    return {"GetManifest": _to("getManifest", manifest_id=id_expr),
+            "StepManifest": _to("stepManifest", manifest_id=id_expr)}  # fmt: skip
+
+
+def _party_links(code_expr: str) -> dict:
+    ref = {"ref": code_expr}
+    return {
+        "GetParty": _to("getParty", **ref),
+        "GetPartyCredit": _to("getPartyCredit", **ref),
+        "GetPublicPartyCredit": _to("getPublicPartyCredit", code=code_expr),
+        "BanParty": _to("banParty", **ref),
+        "LiftPartyBan": _to("liftPartyBan", **ref),
+    }
+
+
+# (operationId, status) -> the links of that response: how one answer feeds the
+# next call (register a plot → its case → file → act; report a manifest →
+# dispatch → receive; propose a determination → sign). schemathesis' stateful
+# phase follows them (tests/security/test_schemathesis.py).
+LINKS: dict[tuple[str, str], dict] = {
+    ("registerSite", "201"): {
+        **_case_links("$response.body#/case/id", "$response.body#/case/version"),
+        "GetSite": _to("getSite", code="$response.body#/code"),
+        "TransferSite": _to("transferSite", code="$response.body#/code"),
+    },
+    ("getSite", "200"): {"TransferSite": _to("transferSite", code="$response.body#/code")},
+    ("getCase", "200"): _case_links("$response.body#/id", "$response.body#/version"),
+    ("takeCaseAction", "200"): _case_links("$response.body#/id", "$response.body#/version"),
+    ("listCases", "200"): {
+        "GetCase": _to("getCase", case_id="$response.body#/items/0/id"),
+        "TakeCaseAction": _to(
+            "takeCaseAction",
+            {"version": "$response.body#/items/0/version"},
+            case_id="$response.body#/items/0/id",
+        ),
+    },
+    ("createFiling", "201"): {
+        "GetCase": _to("getCase", case_id="$request.path.case_id"),
+        "ListFilings": _to("listFilings", case_id="$request.path.case_id"),
+    },
+    ("createManifest", "201"): _manifest_links("$response.body#/id"),
+    ("getManifest", "200"): {"StepManifest": _to("stepManifest", manifest_id="$response.body#/id")},
+    ("stepManifest", "200"): _manifest_links("$response.body#/id"),
+    ("listManifests", "200"): _manifest_links("$response.body#/items/0/id"),
+    ("proposeDetermination", "201"): {
+        "SignDetermination": _to("signDetermination", determination_id="$response.body#/id"),
+        "GetCase": _to("getCase", case_id="$response.body#/case_id"),
+    },
+    ("createParty", "201"): _party_links("$response.body#/credit_code"),
+}
+
+
+def _add_operation_ids(paths: dict) -> None:
+    for path, item in paths.items():
+        for method, op in item.items():
+            op["operationId"] = OPERATION_IDS[(path, method)]
+
+
+def _add_links(paths: dict) -> None:
+    by_id = {op["operationId"]: op for item in paths.values() for op in item.values()}
+    for (operation_id, status), links in LINKS.items():
+        by_id[operation_id]["responses"][status]["links"] = links
+
+
 def spec() -> dict:
     schemas = {
         "Error": _obj(
@@ -205,6 +349,11 @@ def spec() -> dict:
             ["seq", "at", "actor", "party", "action", "from_state", "to_state", "documents",
              "prev_hash", "hash"], extra=True,
         ),
+        "Determination": _obj(
+            {"id": {"type": "integer"}, "case_id": {"type": "integer"},
+             "status": {"type": "string"}, "party": {"$ref": "#/components/schemas/Party"}},
+            ["id", "case_id", "status", "party"], extra=True,
+        ),
         "LedgerVerify": _obj({"ok": {"type": "boolean"}, "events": {"type": "integer"},
                               "head": {"type": "string"},
                               "first_bad_seq": {"type": ["integer", "null"]}},
@@ -274,7 +423,7 @@ def spec() -> dict:
                        params=[CASE_ID], tags=["manifests"]),
         },
         "/cases/{case_id}/determinations": {"post": _op(
-            "Propose who is responsible (认定)", {**_ok("Any", 201), **_err(400, 401, 403, 404, 409, 415)},
+            "Propose who is responsible (认定)", {**_ok("Determination", 201), **_err(400, 401, 403, 404, 409, 415)},
             body=_body(_obj({"credit_code": CREDIT_CODE, "basis": {"type": "string"},
                              "reason": {"type": "string"}}, ["credit_code", "basis", "reason"])),
             params=[CASE_ID], tags=["responsibility"])},
@@ -282,7 +431,7 @@ def spec() -> dict:
             "Who filed, reviewed, co-signed and approved each stage", {**_ok("Any"), **_err(401, 403, 404)},
             params=[CASE_ID], tags=["ledger"])},
         "/determinations/{determination_id}/sign": {"post": _op(
-            "Natural resources signs a determination", {**_ok("Any"), **_err(401, 403, 404, 409)},
+            "Natural resources signs a determination", {**_ok("Determination"), **_err(401, 403, 404, 409)},
             params=[_param("determination_id", PATH_INT)], tags=["responsibility"])},
         "/manifests": {"get": _op("Manifests the caller may see", {**_ok(_page("Manifest")), **_err(400, 401)},
                                   params=[*PAGING, _param("status", {"type": "string"}, "query", False)],
@@ -364,6 +513,8 @@ def spec() -> dict:
                           **_err(401, 403, 404)}}},
         "/openapi.json": {"get": _op("This document", _ok("Any"), secure=False, tags=["meta"])},
     }  # fmt: skip
+    _add_operation_ids(paths)
+    _add_links(paths)
     return {
         "openapi": "3.1.0",
         "info": {

@@ -78,3 +78,81 @@ def test_secured_operations_answer_401_without_a_token(app, client):
             if r.status_code != 401 or "401" not in op["responses"]:
                 refused.append((method, path, r.status_code))
     assert not refused, refused
+
+
+def _resolve(spec: dict, schema: dict) -> dict:
+    while "$ref" in schema:
+        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return schema
+
+
+def _pointer_in_schema(spec: dict, schema: dict, pointer: str) -> bool:
+    """Whether the JSON pointer names a field the response schema declares."""
+    for token in pointer.strip("/").split("/"):
+        schema = _resolve(spec, schema)
+        if token.isdigit() and schema.get("type") == "array":
+            schema = schema.get("items", {})
+        elif token in schema.get("properties", {}):
+            schema = schema["properties"][token]
+        else:
+            return False
+    return True
+
+
+def test_links_name_existing_operations_parameters_and_response_fields(client):
+    """Each link of the document (schemathesis' stateful phase follows them)
+    targets an existing operationId, sets only parameters that operation has,
+    and reads only fields the source response declares, or the source's own
+    path parameters; a body it sends names fields the target's body accepts."""
+    spec = client.get(f"{PREFIX}/openapi.json").get_json()
+    ops = {op["operationId"]: (path, op) for path, item in spec["paths"].items()
+           for m, op in item.items() if m in HTTP}  # fmt: skip
+    assert len(ops) == len(described_operations(spec)), "operationIds must be unique"
+    links = 0
+    bad = []
+    for source_id, (_path, op) in ops.items():
+        source_params = {p["name"] for p in op.get("parameters", []) if p["in"] == "path"}
+        for status, response in op["responses"].items():
+            body_schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+            for name, link in response.get("links", {}).items():
+                links += 1
+                where = f"{source_id} {status} {name}"
+                if link.get("operationId") not in ops:
+                    bad.append(f"{where}: unknown operationId {link.get('operationId')}")
+                    continue
+                target = ops[link["operationId"]][1]
+                target_params = {p["name"] for p in target.get("parameters", [])}
+                expressions = list(link.get("parameters", {}).items())
+                for param, _ in expressions:
+                    if param not in target_params:
+                        bad.append(f"{where}: {link['operationId']} has no parameter {param}")
+                body = link.get("requestBody", {})
+                if body:
+                    target_body = _resolve(
+                        spec, target["requestBody"]["content"]["application/json"]["schema"]
+                    )
+                    bad += [f"{where}: body field {f} unknown" for f in body
+                            if f not in target_body.get("properties", {})]  # fmt: skip
+                    expressions += list(body.items())
+                for field, expr in expressions:
+                    if expr.startswith("$response.body#"):
+                        ok = _pointer_in_schema(spec, body_schema, expr.split("#", 1)[1])
+                    elif expr.startswith("$request.path."):
+                        ok = expr.removeprefix("$request.path.") in source_params
+                    else:
+                        ok = False
+                    if not ok:
+                        bad.append(
+                            f"{where}: {field}={expr} names nothing the {status} response declares"
+                        )
+    assert links >= 40, links  # register → case → file → act, manifests, parties, determinations
+    assert not bad, bad
+
+
+def test_a_link_to_a_missing_field_is_caught(client):
+    """The check above can fail: a pointer to an undeclared field is refused."""
+    spec = client.get(f"{PREFIX}/openapi.json").get_json()
+    created = spec["components"]["schemas"]["SiteCreated"]
+    assert _pointer_in_schema(spec, created, "/case/id")
+    assert not _pointer_in_schema(spec, created, "/case/nope")
+    assert not _pointer_in_schema(spec, created, "/id")

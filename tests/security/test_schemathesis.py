@@ -7,6 +7,11 @@ path parameters, and with the path parameters of real objects of a small county
 determination, party, plot code, tip-off), as a landholder and as a bureau
 officer. Then a chain where each step feeds the next, as links would: a
 generated plot registration → filings on the case it opened → actions on it.
+Last, schemathesis' stateful phase: scenarios that follow the OpenAPI links of
+the document (app/api/openapi.py ``LINKS``: register a plot → its case → file →
+act with the live version; manifest → dispatch / receive / resolve; party →
+ban / lift; determination → sign), each request as the actor it is for; it
+prints the scenarios, calls and links covered.
 
 Asserted: no 5xx; every answer conforms to the document (status code, content
 type, JSON body); invalid requests are refused. Each finding is printed with
@@ -14,7 +19,8 @@ its request.
 
 Run with ``bash scripts/schemathesis.sh`` (installs schemathesis if missing);
 ``SCHEMATHESIS_MAX_EXAMPLES`` bounds the examples per operation and pass
-(default 20: about a minute). Skipped when schemathesis is absent, and in a
+(default 20: about a minute), ``SCHEMATHESIS_STATEFUL_STEPS`` the steps per
+stateful scenario (default 20). Skipped when schemathesis is absent, and in a
 plain ``pytest`` run unless ``-m schemathesis`` or ``RUN_SCHEMATHESIS=1``
 (tests/security/conftest.py), so CI runs it once, from the script.
 """
@@ -41,6 +47,8 @@ pytestmark = pytest.mark.schemathesis
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "20"))
 # /tokens hashes each password with scrypt (~0.3 s): fewer examples there.
 SLOW = {"POST /tokens": 5}
+# Steps per stateful scenario (three of them are the seeds).
+STATEFUL_STEPS = int(os.environ.get("SCHEMATHESIS_STATEFUL_STEPS", "20"))
 
 
 def _checks():
@@ -234,4 +242,166 @@ def test_chain_register_file_act(app, world, capsys):
               f"schema violations {findings.schema_violations}")  # fmt: skip
         if findings.by_key:
             print(findings.report())
+    assert findings.server_errors == 0 and findings.schema_violations == 0, findings.report()
+
+
+# ---------------------------------------------------------------- stateful phase
+
+# Who calls what in the stateful phase. One token cannot walk the lifecycle:
+# the landholder registers a plot, files and submits; the environment
+# department approves, returns, requires; natural resources co-signs and signs
+# determinations (workflows.lifecycle.ACTORS); the contractor dispatches a
+# manifest, the facility receives it, the bureau resolves a discrepancy. So
+# each request carries the token of the actor its operation (and, for case
+# actions and manifest steps, the action) is for.
+BUREAU_ONLY = ("/tipoffs", "/ledger/verify", "/cases/{case_id}/determinations")
+MANIFEST_STEP_ACTOR = {"dispatch": "contractor", "receive": "facility", "resolve": "env"}
+
+
+def _actor_for(case, world) -> dict:
+    from workflows.lifecycle import ACTORS
+
+    path, method = case.operation.path, case.method.upper()
+    params = case.path_parameters or {}
+    if path == "/cases/{case_id}/actions/{action}":
+        roles = ACTORS.get(params.get("action"), set())
+        if roles == {"bureau_natural_resources"}:
+            return world.nr.headers
+        if "bureau_environment" in roles:
+            return world.env.headers
+        return world.landholder.headers
+    if path == "/manifests/{manifest_id}/{step}":
+        return world.actors[MANIFEST_STEP_ACTOR.get(params.get("step"), "contractor")].headers
+    if path in ("/manifests", "/manifests/{manifest_id}"):
+        return world.contractor.headers
+    if path.startswith("/determinations/"):
+        return world.nr.headers
+    if path.startswith(BUREAU_ONLY) or (method == "POST" and path.startswith("/parties")):
+        return world.env.headers
+    return world.landholder.headers
+
+
+class LinkStats:
+    """What the stateful phase did: scenarios, calls, and each link followed."""
+
+    def __init__(self, links: list):
+        self.defined = {link.full_name: link.is_inferred for link in links}
+        self.followed: dict[str, int] = defaultdict(int)  # link -> steps that used its values
+        self.scenarios = 0
+        self.calls = 0
+
+    def step(self, transition, applied: bool) -> None:
+        self.calls += 1
+        if transition is not None and applied:
+            self.followed[transition.id] += 1
+
+    def covered(self, inferred: bool) -> tuple[int, int]:
+        names = [n for n, flag in self.defined.items() if flag == inferred]
+        return sum(1 for n in names if self.followed.get(n)), len(names)
+
+    def report(self) -> str:
+        document, inferred = self.covered(False), self.covered(True)
+        lines = [
+            f"[schemathesis stateful] scenarios {self.scenarios}, calls {self.calls}, "
+            f"links followed {sum(self.followed.values())} times, links covered "
+            f"{document[0]}/{document[1]} of the document's, {inferred[0]}/{inferred[1]} inferred"
+        ]
+        missed = sorted(
+            n for n, flag in self.defined.items() if not flag and not self.followed.get(n)
+        )
+        lines.extend(f"    not followed: {n}" for n in missed)
+        return "\n".join(lines)
+
+
+def _stateful_machine(schema, world, county, checks, findings, stats):
+    """schemathesis' state machine for the document's links, with the actor per
+    request, the checks of the stateless run, and three seeds per scenario that
+    the generator cannot invent (a valid plot with its survey report, a valid
+    new party, a manifest on the county's case in works): from there the links carry the ids on."""
+    from hypothesis.stateful import Bundle, initialize
+    from schemathesis.generation.stateful.state_machine import StepInput, normalize_name
+
+    from tests.support import SITE, new_credit_code
+
+    base = schema.as_state_machine()
+    # Scenarios start from operations that need no id: a random case_id,
+    # manifest_id or determination_id is a 404 and wastes the scenario; those
+    # operations are reached through links instead.
+    needs_id = {normalize_name(f"RANDOM -> {r.ok().label}") for r in schema.get_all_operations()
+                if "{" in r.ok().path}  # fmt: skip
+    hidden = base.root_rules & needs_id
+
+    def seed(machine, label: str, headers: dict, **kwargs):
+        method, path = label.split(" ", 1)
+        case = schema[path][method].Case(media_type="application/json", **kwargs)
+        machine.seed_headers[case.id] = headers
+        machine.recorder.record_case(case=case)
+        return machine.step(StepInput.initial(case))
+
+    class Workflow(base):
+        def setup(self):
+            stats.scenarios += 1
+            self.seed_headers = {}
+
+        @initialize(target=Bundle("catch_all"))
+        def register_a_plot_and_file_its_survey(self):
+            plot = seed(self, "POST /sites", world.landholder.headers, body=dict(SITE))
+            survey = seed(self, "POST /cases/{case_id}/filings", world.landholder.headers,
+                          path_parameters={"case_id": plot.response.json()["case"]["id"]},
+                          body={"kind": "survey_report", "data": world.survey_data()})  # fmt: skip
+            self._add_results_to_targets(("catch_all",), [plot])  # both feed later steps
+            return survey
+
+        @initialize(target=Bundle("catch_all"))
+        def register_a_party(self):
+            body = {"name": "状态测试单位", "credit_code": new_credit_code(), "kind": "enterprise"}
+            return seed(self, "POST /parties", world.env.headers, body=body)
+
+        @initialize(target=Bundle("catch_all"))
+        def report_a_manifest(self):
+            return seed(self, "POST /cases/{case_id}/manifests", world.contractor.headers,
+                        path_parameters={"case_id": county.case_id},
+                        body=world.manifest_data(10.0))  # fmt: skip
+
+        def step(self, input):
+            stats.step(input.transition, input.is_applied)
+            return super().step(input)
+
+        def get_call_kwargs(self, case):
+            return {"headers": self.seed_headers.get(case.id) or _actor_for(case, world)}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            try:
+                case.validate_response(response, checks=checks, headers=kwargs.get("headers"),
+                                       transport_kwargs=kwargs, recorder=self.recorder)  # fmt: skip
+            except (Exception, BaseExceptionGroup) as exc:
+                findings.record(
+                    f"stateful {case.method} {case.operation.path}", case, response, exc
+                )
+
+    for name in hidden:
+        setattr(Workflow, name, None)  # no longer a rule
+    return Workflow
+
+
+def test_stateful_links(app, county, capsys):
+    """schemathesis' stateful phase over the document's links (and the links
+    schemathesis infers): register a plot → its case → file → act with the live
+    version; report a manifest → read it → dispatch / receive / resolve; register
+    a party → read, ban, lift; propose a determination → sign. Each step is
+    checked like the stateless calls."""
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    findings = Findings()
+    base_links = schema.as_state_machine()._transitions.operations.values()
+    stats = LinkStats([link for ops in base_links for link in ops.outgoing])
+    workflow = _stateful_machine(schema, county.world, county, _checks(), findings, stats)
+    workflow.run(settings=settings(max_examples=max(10, MAX_EXAMPLES * 2), stateful_step_count=STATEFUL_STEPS,
+                                   deadline=None, database=None, phases=[Phase.generate],
+                                   suppress_health_check=list(HealthCheck)))  # fmt: skip
+    with capsys.disabled():
+        print(f"\n{stats.report()}\n    5xx {findings.server_errors}, "
+              f"schema violations {findings.schema_violations}")  # fmt: skip
+        if findings.by_key:
+            print(findings.report())
+    assert stats.covered(inferred=False)[0] >= 10, stats.report()
     assert findings.server_errors == 0 and findings.schema_violations == 0, findings.report()
