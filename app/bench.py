@@ -177,7 +177,7 @@ class BulkWriter:
                 sql = f"COPY {table} ({names}) FROM STDIN"
             else:
                 marks = ", ".join("?" * len(columns))
-                sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608
+                sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608  # nosec B608
             plan = self.plans[table] = (columns, procs, sql)
         return plan
 
@@ -1405,16 +1405,19 @@ def verify_command(prototype):
     db.session.execute(select(1))  # connect before measuring the baseline
     before = rss_kb()
     started = time.perf_counter()
-    result = verify_prototype() if prototype else ledger.verify()
+    workers = os.cpu_count() or 1
+    result = verify_prototype() if prototype else ledger.verify(workers=workers)
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    child_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     click.echo(json.dumps({
         "ok": result["ok"], "events": result["events"], "seconds": round(seconds, 2),
         "events_per_s": round(result["events"] / seconds) if seconds else None,
         "rss_before_mb": round(before / 1024, 1), "rss_peak_mb": round(peak / 1024, 1),
         "rss_growth_mb": round((peak - before) / 1024, 1),
         "first_bad_seq": result["first_bad_seq"], "reason": result.get("reason"),
-        "prototype": prototype,
+        "prototype": prototype, "workers": 1 if prototype else workers,
+        "worker_rss_peak_mb": round(child_peak / 1024, 1),
     }))  # fmt: skip
 
 
@@ -1527,7 +1530,7 @@ def _store_prototype(case, parsed: list[dict]) -> dict:
             for row in rows:
                 copy.write_row(row)
     else:
-        sql = f"INSERT INTO samples ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608
+        sql = f"INSERT INTO samples ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608  # nosec B608
         cur.executemany(sql, rows)
     insert_s = time.perf_counter() - started
     db.session.rollback()

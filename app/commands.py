@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -78,24 +79,29 @@ def users_create(username, role, party_code, department, password, display_name)
     type=click.Path(exists=True, dir_okay=False),
     help="a signed head file published earlier (repeatable)",
 )
-def ledger_verify(head_files):
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=lambda: os.cpu_count() or 1,
+    show_default="CPU count",
+    help="processes checking ranges of the chain in parallel (long chains only)",
+)
+def ledger_verify(head_files, workers):
     """Recompute the hash chain; exit 1 naming the first bad event. With
     --against, also check the chain still contains each published head."""
     from app.services import ledger, ledger_heads
 
-    result = ledger.verify()
+    result = ledger.verify(workers=workers)
     failures = []
     if not result["ok"]:
-        failures.append(
-            f"第一个异常事件 seq={result['first_bad_seq']}（{result['reason']}）"
-        )
+        failures.append(f"第一个异常事件 seq={result['first_bad_seq']}（{result['reason']}）")
     for path in head_files:
         try:
             head_file = ledger_heads.load_head_file(path)
         except ValueError as exc:
             failures.append(str(exc))
             continue
-        checked = ledger_heads.verify_against(head_file)
+        checked = ledger_heads.verify_against(head_file, result)
         if checked["against"]:
             failures.append(f"{path}：{checked['against']}")
         else:
@@ -225,4 +231,3 @@ def register(app: Flask) -> None:
         from app.bench import bench_cli
 
         app.cli.add_command(bench_cli)
-

@@ -155,9 +155,10 @@ def check_signature(head_file: dict) -> str | None:
     return None
 
 
-def verify_against(head_file: dict) -> dict:
-    """Plain verification, then: the event at the head's seq still has its hash."""
-    result = ledger.verify()
+def verify_against(head_file: dict, verified: dict | None = None) -> dict:
+    """Plain verification (or its ``verified`` result, already computed), then: the
+    event at the head's seq still has its hash."""
+    result = verified if verified is not None else ledger.verify()
     problem = check_signature(head_file)
     if problem is None:
         row = db.session.execute(
