@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: setup run demo test test-pg lint clean-demo bench bench-pg bench-deps
+.PHONY: setup run demo test test-pg lint gates clean-demo bench bench-pg bench-deps
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	$(PY) -m venv $(VENV)
@@ -39,6 +39,19 @@ test-pg: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Security gates (issue 8), each failing on a finding: ruff; bandit on the app code
+# (config in pyproject.toml; prints the count per severity, fails on high); semgrep with
+# the local rules in .semgrep/rules/ only (offline: no registry, no metrics), then the
+# rules' own annotated tests. A justified exception says why beside its
+# `# nosemgrep: <rule>` or `# nosec <test>`.
+SEMGREP := SEMGREP_ENABLE_VERSION_CHECK=0 SEMGREP_SEND_METRICS=off $(BIN)/semgrep
+SEMGREP_FLAGS := --metrics=off --disable-version-check --quiet
+gates: $(BIN)/activate
+	$(BIN)/ruff check .
+	$(BIN)/bandit -c pyproject.toml -r app workflows config.py wsgi.py --severity-level high
+	$(SEMGREP) scan $(SEMGREP_FLAGS) --error --config .semgrep/rules/ app workflows templates config.py wsgi.py
+	$(SEMGREP) --test $(SEMGREP_FLAGS) .semgrep/rules/
 
 # Benchmark (issue 6): seeds bench/results/db/ once per size, serves with gunicorn in
 # production mode, measures with wrk against /healthz; table printed, JSON in bench/results/.

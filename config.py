@@ -31,7 +31,12 @@ class Config:
     PASSWORD_HASH_METHOD = "scrypt:131072:8:1"  # noqa: S105 (a method name, not a secret)
     API_TOKEN_TTL_HOURS = 12
     LOGIN_RATE_LIMIT = "10 per minute"
+    # memory:// counts per process; with several gunicorn workers set
+    # RATELIMIT_STORAGE_URI=redis://host:6379/N so that all of them share one count.
     RATELIMIT_STORAGE_URI = "memory://"
+    # If Redis is unreachable, count in each worker's memory until it is back,
+    # rather than answer 500 to every rate-limited request.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None
@@ -57,6 +62,9 @@ class Config:
     TIPOFF_RATE_LIMIT = "5 per hour"
     TIPOFF_MIN_FILL_SECONDS = 5
     PROXY_FIX_X_FOR = 0
+    # Public answers and derived values kept per process until the ledger head
+    # moves (app/response_cache.py); megabytes per process, 0 switches it off.
+    RESPONSE_CACHE_MB = 32
     TOWNSHIPS = ["章凤镇", "陇把镇", "景罕镇", "城子镇", "户撒阿昌族乡", "护国乡", "清平乡",
                  "王子树乡", "勐约乡"]  # fmt: skip
     COUNTY_NAME = "陇川县"
@@ -81,11 +89,12 @@ class Config:
             ),
             "LEDGER_SIGNING_KEY": os.environ.get("LEDGER_SIGNING_KEY") or None,
             "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", cls.PUBLIC_BASE_URL),
-            # memory:// suits one process; several workers share e.g. redis://host:6379.
+            # memory:// suits one process; several workers share e.g. redis://host:6379/0.
             "RATELIMIT_STORAGE_URI": os.environ.get(
                 "RATELIMIT_STORAGE_URI", cls.RATELIMIT_STORAGE_URI
             ),
             "PROXY_FIX_X_FOR": _int_env("PROXY_FIX_X_FOR", cls.PROXY_FIX_X_FOR),
+            "RESPONSE_CACHE_MB": _int_env("RESPONSE_CACHE_MB", cls.RESPONSE_CACHE_MB),
         }
         secret = os.environ.get("SECRET_KEY")
         if secret:

@@ -124,7 +124,10 @@ def state_diagram_svg(current: str | None = None, *, labels=None) -> Markup:
             f'height="{_NODE_H}" rx="6"/>{text}</g>'
         )
     parts.append("</svg>")
-    return Markup("".join(parts))  # noqa: S704 (every text part is escaped above)
+    # Every label and title went through html.escape() above; states, classes and
+    # coordinates come from workflows and arithmetic, never from a user.
+    # nosemgrep: markup-non-literal
+    return Markup("".join(parts))  # noqa: S704  # nosec B704
 
 
 def _label_lines(label: str, width: int = 17) -> list[str]:

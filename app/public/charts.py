@@ -16,7 +16,10 @@ def _svg(width: int, height: int, label: str, body: list[str]) -> Markup:
         f'class="chart" role="img" aria-label="{escape(label)}" '
         f'preserveAspectRatio="xMinYMin meet"><title>{escape(label)}</title>'
     )
-    return Markup(head + "".join(body) + "</svg>")  # noqa: S704 (every part escaped)
+    # Every text in head and body went through html.escape(); the rest are numbers
+    # and fixed markup, so marking the whole SVG safe adds nothing unescaped.
+    # nosemgrep: markup-non-literal
+    return Markup(head + "".join(body) + "</svg>")  # noqa: S704  # nosec B704
 
 
 def hbar_chart(items: list[tuple[str, int, str]], *, label: str, width: int = 440) -> Markup:
