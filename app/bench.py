@@ -835,7 +835,7 @@ class Seeder:
             "boundary": {"type": "Polygon", "coordinates": [ring]},
             "lat": sum(pt[1] for pt in outer) / 4, "lon": sum(pt[0] for pt in outer) / 4,
             "backgrounds": p.backgrounds, "landholder_party_id": holder[0],
-            "created_by_id": holder_user[0], "created_at": at,
+            "created_by_id": holder_user[0], "created_at": at, "current_case_id": p.case_id,
         })  # fmt: skip
         for role, party, basis in (("landholder", holder, None),
                                    ("responsible", p.responsible, "polluter")):  # fmt: skip
@@ -1171,11 +1171,9 @@ def targets() -> dict:
     from app.models import Case, Filing, LedgerEvent, Sample, Site
     from app.services import public
 
-    latest = public.latest_case_ids().subquery()
     township, count = db.session.execute(
         select(Site.township, func.count())
-        .join(Case, Case.site_id == Site.id)
-        .join(latest, latest.c.case_id == Case.id)
+        .join(Case, Case.id == Site.current_case_id)
         .where(Case.state.in_(public.PUBLIC_STATES))
         .group_by(Site.township)
         .order_by(func.count().desc(), Site.township)

@@ -135,9 +135,17 @@ class Site(db.Model):
     landholder_party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The plot's current story: its latest case, set when the case is opened. Kept
+    # here so the register joins one row per plot instead of grouping every case
+    # (issue 6). No foreign key: sites and cases would reference each other, and
+    # the bulk loader writes parents before children.
+    current_case_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
     landholder: Mapped[Party] = relationship()
     cases: Mapped[list[Case]] = relationship(back_populates="site", order_by="Case.id")
+
+    # The register is read by township, in code order.
+    __table_args__ = (Index("ix_sites_township_code", "township", "code"),)
 
 
 class Case(db.Model):

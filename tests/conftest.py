@@ -13,7 +13,7 @@ from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
-from app import create_app
+from app import create_app, response_cache
 from app.extensions import db as _db
 from app.extensions import limiter
 from config import TestingConfig
@@ -94,6 +94,9 @@ def _clean(app):
     limiter.enabled = app.config.get("RATELIMIT_ENABLED", False)
     if getattr(limiter, "_storage", None) is not None:
         limiter.reset()
+    # Kept answers are per process and keyed by ledger head: the next test's
+    # emptied database starts the chain again from seq 1.
+    response_cache.clear()
     _db.session.rollback()
     _db.session.remove()
     tables = [t.name for t in reversed(_db.metadata.sorted_tables) if t.name not in KEEP_TABLES]

@@ -8,6 +8,7 @@ from flask import Response, g, jsonify, request
 from app.api import bp
 from app.api.routes import bureau_only, json_body, login_required
 from app.errors import NotFound, ValidationError
+from app.response_cache import cached
 from app.services import public as public_service
 from app.services import tipoffs as tipoff_service
 
@@ -35,6 +36,7 @@ def _open(response, max_age: int = 60):
 
 
 @bp.get("/public/sites")
+@cached
 def public_sites():
     page, per_page = page_args()
     filters = public_service.parse_filters(request.args)
@@ -52,12 +54,14 @@ def public_sites():
 
 
 @bp.get("/public/sites/<code>")
+@cached
 def public_site(code):
     row = public_service.get_public(code)
     return _open(jsonify(public_service.detail_json(row)))
 
 
 @bp.get("/public/sites.geojson")
+@cached
 def public_sites_geojson():
     filters = public_service.parse_filters(request.args)
     response = jsonify(public_service.geojson(filters))

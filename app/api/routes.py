@@ -9,6 +9,7 @@ from flask import current_app, g, jsonify, request, send_file
 from flask_login import current_user
 from sqlalchemy import select
 
+from app import response_cache
 from app.api import bp
 from app.errors import Forbidden, NotFound, Unauthorized, UnsupportedMediaType, ValidationError
 from app.extensions import db, limiter
@@ -230,8 +231,17 @@ def list_cases():
 @bp.get("/cases/<int:case_id>")
 @login_required
 def get_case(case_id):
+    # Kept per (caller, case) until the ledger head moves: what a caller may see and
+    # do on a case changes only with an event (an assignment, a hand-over, a ban, a
+    # filing, a decision) or with the day. The caller's role and unit are in the key.
+    user = g.user
+    who = (user.id, user.role, user.department, user.county, user.party_id)
+    return jsonify(response_cache.memo("case_json", _case_json, case_id, who))
+
+
+def _case_json(case_id: int, _who) -> dict:
     case, caps = case_service.load(g.user, case_id)
-    return jsonify(case_service.to_json(case, g.user, caps))
+    return case_service.to_json(case, g.user, caps)
 
 
 @bp.post("/cases/<int:case_id>/actions/<action>")

@@ -27,6 +27,7 @@ from app.public.forms import (
     issue_timestamp,
     township_choices,
 )
+from app.response_cache import cached, memo
 from app.services import indicators as indicator_service
 from app.services import pdf
 from app.services import public as public_service
@@ -72,6 +73,7 @@ def public_helpers():
 
 
 @bp.get("/")
+@cached
 def index():
     filters = public_service.parse_filters(request.args)
     page = _page_arg()
@@ -80,13 +82,14 @@ def index():
         "public/index.html",
         filters=filters,
         result=result,
-        options=public_service.filter_options(),
-        summary=public_service.summary(),
+        options=memo("filter_options", public_service.filter_options),
+        summary=memo("summary", public_service.summary),
         map_config=_map_config(),
     )
 
 
 @bp.get("/map")
+@cached
 def map_view():
     filters = public_service.parse_filters(request.args)
     result = None
@@ -96,7 +99,7 @@ def map_view():
         "public/map.html",
         filters=filters,
         result=result,
-        options=public_service.filter_options(),
+        options=memo("filter_options", public_service.filter_options),
         map_config=_map_config(),
     )
 
@@ -105,6 +108,7 @@ def map_view():
 
 
 @bp.get("/sites/<code>")
+@cached
 def site(code):
     row = public_service.get_public(code)
     release = public_service.release(row.case)
@@ -164,6 +168,7 @@ def _stages(state: str, release: dict | None) -> list[dict]:
 
 
 @bp.get("/sites/<code>/notice.pdf")
+@cached
 def notice_pdf(code):
     row = public_service.get_public(code)
     board = public_service.notice_board(row.case)
@@ -204,6 +209,7 @@ def _qr_data_uri(url: str) -> str:
 
 
 @bp.get("/indicators")
+@cached
 def indicators():
     data = indicator_service.compute()
     state_chart = charts.hbar_chart(
@@ -232,6 +238,7 @@ def indicators():
 
 
 @bp.get("/open-data")
+@cached
 def open_data():
     return render_template(
         "public/open_data.html",
@@ -242,6 +249,7 @@ def open_data():
 
 
 @bp.get("/open-data/sites.csv")
+@cached
 def sites_csv():
     filters = public_service.parse_filters(request.args)
     response = Response(public_service.csv_bytes(filters), mimetype="text/csv")

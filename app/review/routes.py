@@ -51,7 +51,6 @@ def queue():
         .where(Case.state.in_([stage] if stage else WAITING_STATES))
         .order_by(Case.state_since, Case.id)
     )
-    page = db.paginate(query, per_page=30, max_per_page=100, error_out=False)
     counts = dict(
         db.session.execute(
             select(Case.state, func.count())
@@ -62,6 +61,9 @@ def queue():
             .group_by(Case.state)
         ).all()
     )
+    # The tab counts already hold the total: no second count over the same rows.
+    page = db.paginate(query, per_page=30, max_per_page=100, error_out=False, count=False)
+    page.total = counts.get(stage, 0) if stage else sum(counts.values())
     open_discrepancies = db.session.scalar(
         select(func.count()).select_from(Manifest).where(
             Manifest.status == "discrepancy",

@@ -158,11 +158,9 @@ def listing_to_release_days(histories=None) -> list[int]:
 
 def by_township() -> list[dict]:
     """Public plots per township, by phase (listed, control, remediation, ...)."""
-    latest = public_service.latest_case_ids().subquery()
     rows = db.session.execute(
         select(Site.township, Case.state, func.count())
-        .join(Case, Case.site_id == Site.id)
-        .join(latest, latest.c.case_id == Case.id)
+        .join(Case, Case.id == Site.current_case_id)
         .where(Case.state.in_(public_service.PUBLIC_STATES))
         .group_by(Site.township, Case.state)
     ).all()

@@ -175,16 +175,14 @@ def parse_filters(args) -> Filters:
 
 def latest_case_ids():
     """One row per plot: the id of its latest case (a plot's current story)."""
-    return select(func.max(Case.id).label("case_id")).group_by(Case.site_id)
+    return select(Site.current_case_id.label("case_id")).where(Site.current_case_id.is_not(None))
 
 
 def public_query(filters: Filters | None = None):
     """``select(Site, Case)`` of public plots with their latest case, filtered."""
-    latest = latest_case_ids().subquery()
     query = (
         select(Site, Case)
-        .join(Case, Case.site_id == Site.id)
-        .join(latest, latest.c.case_id == Case.id)
+        .join(Case, Case.id == Site.current_case_id)
         .where(Case.state.in_(PUBLIC_STATES))
     )
     f = filters or Filters()
@@ -352,12 +350,8 @@ def get_public(code: str) -> Row:
     which would tell that the code exists)."""
     if not isinstance(code, str) or not code or len(code) > 32 or not _printable(code):
         raise NotFound("地块不存在或尚未公开")
-    latest = latest_case_ids().subquery()
     pair = db.session.execute(
-        select(Site, Case)
-        .join(Case, Case.site_id == Site.id)
-        .join(latest, latest.c.case_id == Case.id)
-        .where(Site.code == code)
+        select(Site, Case).join(Case, Case.id == Site.current_case_id).where(Site.code == code)
     ).first()
     if pair is None or pair[1].state not in PUBLIC_STATES:
         raise NotFound("地块不存在或尚未公开")
@@ -366,14 +360,16 @@ def get_public(code: str) -> Row:
 
 def filter_options() -> dict:
     """Choices for the register's filter form, from public plots only."""
-    base = public_query().subquery()
     townships = db.session.scalars(
-        select(base.c.township).distinct().order_by(base.c.township)
+        select(Site.township)
+        .join(Case, Case.id == Site.current_case_id)
+        .where(Case.state.in_(PUBLIC_STATES))
+        .distinct()
+        .order_by(Site.township)
     ).all()
-    latest = latest_case_ids().subquery()
     keys = db.session.scalars(
         select(Sample.pollutant_key)
-        .join(latest, latest.c.case_id == Sample.case_id)
+        .join(Site, Site.current_case_id == Sample.case_id)
         .join(Case, Case.id == Sample.case_id)
         .where(Case.state.in_(PUBLIC_STATES), Sample.level.in_(EXCEEDING))
         .distinct()
@@ -393,10 +389,9 @@ def filter_options() -> dict:
 
 def summary() -> dict:
     """Counts for the register's header: by phase, over public plots."""
-    latest = latest_case_ids().subquery()
     rows = db.session.execute(
         select(Case.state, func.count())
-        .join(latest, latest.c.case_id == Case.id)
+        .join(Site, Site.current_case_id == Case.id)
         .group_by(Case.state)
     ).all()
     by_state = {s: n for s, n in rows}

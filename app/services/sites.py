@@ -174,6 +174,7 @@ def register_site(user: User, payload) -> Site:
     )
     db.session.add(case)
     db.session.flush()
+    site.current_case_id = case.id
     basis = "polluter"
     db.session.add_all(
         [

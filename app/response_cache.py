@@ -1,0 +1,153 @@
+"""Answers computed once per ledger head (issue 6).
+
+Every change a reader can see (a plot registered, a state change, a filing, a
+manifest, a notice, a document issued, a ban) commits together with a ledger
+event, so ``max(ledger_events.seq)`` — one index lookup — names the version of
+the data. Anything derived from the data alone can be kept per process until the
+head moves (and until the day changes: notice boards count days):
+
+- :func:`memo` keeps a computed value (the register's filter options, its counts);
+- :func:`cached` keeps whole anonymous public answers (pages, JSON, PDFs) and
+  answers ``If-None-Match`` with 304.
+
+Each process keeps its own least-recently-used store, bounded in bytes
+(``RESPONSE_CACHE_MB``; 0 switches both off). Nothing personal is stored: a
+request with a logged-in user, a pending flash message or a session change is
+served fresh and not kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import threading
+from collections import OrderedDict
+from functools import wraps
+
+from flask import current_app, g, make_response, request, session
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from app.extensions import db
+
+# Headers a stored answer keeps; the security headers are added per response.
+_KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Cache-Control",
+                 "Access-Control-Allow-Origin")  # fmt: skip
+
+
+class _Store:
+    """A thread-safe LRU bounded by the bytes of its values."""
+
+    def __init__(self) -> None:
+        self._items: OrderedDict = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key):
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                self.misses += 1
+                return None
+            self._items.move_to_end(key)
+            self.hits += 1
+            return item[0]
+
+    def put(self, key, value, size: int, budget: int) -> None:
+        if size > budget // 4:  # one answer may not push out everything else
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._bytes -= old[1]
+            self._items[key] = (value, size)
+            self._bytes += size
+            while self._bytes > budget and self._items:
+                _, (_, dropped) = self._items.popitem(last=False)
+                self._bytes -= dropped
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._bytes = 0
+
+
+_store = _Store()
+
+
+def _budget() -> int:
+    return int(float(current_app.config.get("RESPONSE_CACHE_MB", 32)) * 1024 * 1024)
+
+
+def enabled() -> bool:
+    return _budget() > 0
+
+
+def clear() -> None:
+    _store.clear()
+
+
+def ledger_mark() -> tuple[int, str]:
+    """(head seq, today in China): the version of everything derived from the data.
+    Read once per request."""
+    mark = g.get("_ledger_mark")
+    if mark is None:
+        from app.models import LedgerEvent
+        from app.services import clock
+
+        seq = db.session.scalar(select(func.max(LedgerEvent.seq))) or 0
+        # The database's address too: one process may serve several (tests, tools).
+        mark = g._ledger_mark = (seq, clock.today().isoformat(), str(db.engine.url))
+    return mark
+
+
+def memo(name: str, compute, *args):
+    """``compute(*args)``, kept until the ledger head or the day moves."""
+    if not enabled():
+        return compute(*args)
+    key = ("memo", name, args, ledger_mark())
+    value = _store.get(key)
+    if value is None:
+        value = compute(*args)
+        _store.put(key, value, sys.getsizeof(value) + 4096, _budget())
+    return value
+
+
+def _locale() -> str:
+    from flask_babel import get_locale
+
+    return str(get_locale())
+
+
+def _anonymous() -> bool:
+    return not current_user.is_authenticated and "_flashes" not in session
+
+
+def cached(view):
+    """Keep a public view's answer for anonymous readers per (URL, language, head, day)."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if request.method not in ("GET", "HEAD") or not enabled() or not _anonymous():
+            return view(*args, **kwargs)
+        key = ("page", request.endpoint, request.full_path, _locale(), ledger_mark())
+        etag = hashlib.sha256(repr(key).encode()).hexdigest()[:32]
+        stored = _store.get(key)
+        if stored is None:
+            response = make_response(view(*args, **kwargs))
+            if (response.status_code != 200 or response.direct_passthrough
+                    or session.modified or "Set-Cookie" in response.headers):  # fmt: skip
+                return response
+            body = response.get_data()
+            headers = [(k, response.headers[k]) for k in _KEPT_HEADERS if k in response.headers]
+            stored = (body, headers)
+            _store.put(key, stored, len(body) + 512, _budget())
+        elif etag in request.if_none_match:
+            return current_app.response_class(status=304, headers={"ETag": f'"{etag}"'})
+        body, headers = stored
+        response = current_app.response_class(body, status=200, headers=headers)
+        response.headers["ETag"] = f'"{etag}"'
+        return response
+
+    return wrapper
