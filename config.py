@@ -65,6 +65,10 @@ class Config:
     # Public answers and derived values kept per process until the ledger head
     # moves (app/response_cache.py); megabytes per process, 0 switches it off.
     RESPONSE_CACHE_MB = 32
+    # PostgreSQL pushes the ledger head to each process (app/head_watch.py) instead
+    # of every cached public answer asking for it; production only (a listening
+    # connection per process).
+    LEDGER_HEAD_NOTIFY = False
     TOWNSHIPS = ["章凤镇", "陇把镇", "景罕镇", "城子镇", "户撒阿昌族乡", "护国乡", "清平乡",
                  "王子树乡", "勐约乡"]  # fmt: skip
     COUNTY_NAME = "陇川县"
@@ -95,6 +99,7 @@ class Config:
             ),
             "PROXY_FIX_X_FOR": _int_env("PROXY_FIX_X_FOR", cls.PROXY_FIX_X_FOR),
             "RESPONSE_CACHE_MB": _int_env("RESPONSE_CACHE_MB", cls.RESPONSE_CACHE_MB),
+            "LEDGER_HEAD_NOTIFY": bool(_int_env("LEDGER_HEAD_NOTIFY", int(cls.LEDGER_HEAD_NOTIFY))),
         }
         secret = os.environ.get("SECRET_KEY")
         if secret:
@@ -130,6 +135,7 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
+    LEDGER_HEAD_NOTIFY = True
 
 
 CONFIGS = {

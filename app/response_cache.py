@@ -88,17 +88,34 @@ def clear() -> None:
     _store.clear()
 
 
-def ledger_mark() -> tuple[int, str]:
-    """(head seq, today in China): the version of everything derived from the data.
-    Read once per request."""
+def head_seq() -> int:
+    """The ledger head's seq, read from the database (one index lookup)."""
+    from app.models import LedgerEvent
+
+    return db.session.scalar(select(func.max(LedgerEvent.seq))) or 0
+
+
+def set_head_seq(seq: int) -> None:
+    """For a caller that read the head in a query of its own (saves a round trip)."""
+    from app.services import clock
+
+    g._ledger_mark = (seq, clock.today().isoformat(), str(db.engine.url))
+
+
+def ledger_mark(*, pushed: bool = False) -> tuple[int, str, str]:
+    """(head seq, today in China, database): the version of everything derived from
+    the data. Read once per request. ``pushed``: the seq PostgreSQL pushes to this
+    process (:mod:`app.head_watch`) will do, when there is one — milliseconds behind
+    a commit in another process, never behind one in this process."""
     mark = g.get("_ledger_mark")
     if mark is None:
-        from app.models import LedgerEvent
-        from app.services import clock
+        seq = None
+        if pushed and current_app.config.get("LEDGER_HEAD_NOTIFY"):
+            from app import head_watch
 
-        seq = db.session.scalar(select(func.max(LedgerEvent.seq))) or 0
-        # The database's address too: one process may serve several (tests, tools).
-        mark = g._ledger_mark = (seq, clock.today().isoformat(), str(db.engine.url))
+            seq = head_watch.current(db.engine)
+        set_head_seq(head_seq() if seq is None else seq)
+        mark = g._ledger_mark
     return mark
 
 
@@ -131,7 +148,7 @@ def cached(view):
     def wrapper(*args, **kwargs):
         if request.method not in ("GET", "HEAD") or not enabled() or not _anonymous():
             return view(*args, **kwargs)
-        key = ("page", request.endpoint, request.full_path, _locale(), ledger_mark())
+        key = ("page", request.endpoint, request.full_path, _locale(), ledger_mark(pushed=True))
         etag = hashlib.sha256(repr(key).encode()).hexdigest()[:32]
         stored = _store.get(key)
         if stored is None:

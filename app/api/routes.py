@@ -34,9 +34,10 @@ def api_user():
     writes, because the API is exempt from CSRF."""
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
-        user = auth_service.user_for_token(header[7:].strip())
+        user, head = auth_service.token_lookup(header[7:].strip())
         if user is None:
             raise Unauthorized("访问令牌无效或已过期")
+        response_cache.set_head_seq(head)
         return user
     if request.method == "GET" and current_user.is_authenticated:
         return current_user._get_current_object()
@@ -236,12 +237,13 @@ def get_case(case_id):
     # filing, a decision) or with the day. The caller's role and unit are in the key.
     user = g.user
     who = (user.id, user.role, user.department, user.county, user.party_id)
-    return jsonify(response_cache.memo("case_json", _case_json, case_id, who))
+    body = response_cache.memo("case_json", _case_json, case_id, who)
+    return current_app.response_class(body, mimetype="application/json")
 
 
-def _case_json(case_id: int, _who) -> dict:
+def _case_json(case_id: int, _who) -> bytes:
     case, caps = case_service.load(g.user, case_id)
-    return case_service.to_json(case, g.user, caps)
+    return jsonify(case_service.to_json(case, g.user, caps)).get_data()
 
 
 @bp.post("/cases/<int:case_id>/actions/<action>")

@@ -8,13 +8,14 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import security_log
 from app.errors import Unauthorized, ValidationError
 from app.extensions import db
-from app.models import DEPARTMENTS, ROLES, ApiToken, Party, User
+from app.models import DEPARTMENTS, ROLES, ApiToken, LedgerEvent, Party, User
 from app.services import clock, ledger
 from app.services.credit_codes import normalize_credit_code
 
@@ -137,17 +138,31 @@ def issue_token(user: User) -> tuple[str, ApiToken]:
 
 
 def user_for_token(token: str) -> User | None:
+    return token_lookup(token)[0]
+
+
+def token_lookup(token: str) -> tuple[User | None, int | None]:
+    """The token's user (None if unknown, revoked, expired or inactive) and the
+    ledger head's seq, read in the same round trip (answers kept per head use it)."""
     if not token or len(token) > 200:
-        return None
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token)))
-    if row is None or row.revoked_at is not None:
-        return None
+        return None, None
+    head = select(func.max(LedgerEvent.seq)).scalar_subquery()
+    found = db.session.execute(
+        select(ApiToken, head)
+        .options(joinedload(ApiToken.user))  # the token, its user and the head at once
+        .where(ApiToken.token_hash == _token_digest(token))
+    ).first()
+    if found is None:
+        return None, None
+    row, seq = found
+    if row.revoked_at is not None:
+        return None, None
     expires = row.expires_at
     if expires.tzinfo is None:  # SQLite returns naive UTC
         expires = expires.replace(tzinfo=clock.now().tzinfo)
     if expires <= clock.now() or not row.user.active:
-        return None
-    return row.user
+        return None, None
+    return row.user, seq or 0
 
 
 def start_session(user: User) -> None:

@@ -21,7 +21,7 @@ import rfc8785
 from sqlalchemy import Text, cast, create_engine, func, insert, select, update
 from sqlalchemy.pool import NullPool
 
-from app import security_log
+from app import head_watch, security_log
 from app.extensions import db
 from app.models import LedgerEvent, Lock, User
 from app.services import clock
@@ -184,6 +184,10 @@ def append(
     )
     db.session.add(event)
     db.session.flush()
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Delivered at commit to every process caching by head (app/head_watch.py).
+        db.session.execute(select(func.pg_notify(head_watch.CHANNEL, str(event.seq))))
+    db.session.info["ledger_head_appended"] = event.seq
     return event
 
 
