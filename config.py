@@ -115,6 +115,14 @@ class Config:
         if url.startswith("sqlite"):
             # Writers queue behind each other instead of failing at once.
             settings["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+        else:
+            # A ping per checkout (one round trip per request) finds connections the
+            # server dropped; DB_POOL_PRE_PING=0 trades it for one failed request per
+            # worker after a database restart (SQLAlchemy then renews the pool).
+            settings["SQLALCHEMY_ENGINE_OPTIONS"] = {
+                **cls.SQLALCHEMY_ENGINE_OPTIONS,
+                "pool_pre_ping": bool(_int_env("DB_POOL_PRE_PING", 1)),
+            }
         return settings
 
 

@@ -37,6 +37,7 @@ from flask.cli import AppGroup
 from sqlalchemy import event, func, select, text
 
 from app.extensions import db
+from app.services.ledger import canonical
 
 bench_cli = AppGroup("bench", help="性能基准 / benchmark: seed data, count SQL, time services")
 
@@ -90,35 +91,6 @@ POLLUTANT_WEIGHTS = {
 }  # fmt: skip
 DEPTHS = (0.2, 0.5, 1.0, 1.5, 2.0, 3.0, 4.5, 6.0)
 
-
-# ---------------------------------------------------------------- canonical JSON
-
-_NON_BMP = re.compile("[\ud800-\udfff\U00010000-\U0010ffff]")
-
-
-def _plain(obj) -> bool:
-    """Only str / int (|i| < 2**53) / bool / None / list / dict with str keys: for
-    these RFC 8785 is ``json.dumps(sort_keys, no spaces)`` (floats differ: 5600.0)."""
-    t = type(obj)
-    if t is str or obj is None or t is bool:
-        return True
-    if t is int:
-        return -(2**53) < obj < 2**53
-    if t is dict:
-        return all(type(k) is str and _plain(v) for k, v in obj.items())
-    if t is list:
-        return all(_plain(v) for v in obj)
-    return False
-
-
-def canonical(obj) -> bytes:
-    """RFC 8785 bytes of ``obj``; the C json encoder where it gives the same bytes
-    (no floats, BMP text only: UTF-16 and code-point key order then agree)."""
-    if _plain(obj):
-        out = json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-        if not _NON_BMP.search(out):
-            return out.encode("utf-8")
-    return rfc8785.dumps(obj)
 
 
 # ---------------------------------------------------------------- bulk writer
@@ -1366,37 +1338,8 @@ def rss_kb() -> int:
     return 0
 
 
-def verify_prototype(batch: int = 20_000) -> dict:
-    """What ``ledger.verify`` could be (a measured proposal, not the app's code): JSON columns
-    read as text and parsed by the C decoder, RFC 8785 through ``canonical`` (the C encoder
-    where it gives the same bytes), no ORM row processing."""
-    from sqlalchemy import Text, cast
-
-    from app.models import LedgerEvent as E
-    from app.services import ledger
-
-    stmt = select(E.seq, E.at, E.case_id, E.actor, E.party, E.action, E.from_state, E.to_state,
-                  cast(E.documents, Text), cast(E.detail, Text), E.prev_hash,
-                  E.hash).order_by(E.seq)  # fmt: skip
-    prev, expected, count = ledger.GENESIS, 1, 0
-    loads, sha = json.loads, hashlib.sha256
-    rows = db.session.connection().execution_options(yield_per=batch).execute(stmt)
-    for seq, at, case, actor, party, action, src, dst, docs, detail, prev_hash, digest in rows:
-        body = {"seq": seq, "at": at, "case": case, "actor": actor, "party": party,
-                "action": action, "from_state": src, "to_state": dst,
-                "documents": loads(docs) if docs else [],
-                "detail": (loads(detail) if detail else {}) or {}}  # fmt: skip
-        if (seq != expected or prev_hash != prev
-                or sha(prev.encode("ascii") + canonical(body)).hexdigest() != digest):  # fmt: skip
-            rows.close()
-            return {"ok": False, "events": count, "first_bad_seq": seq}
-        prev, expected, count = digest, seq + 1, count + 1
-    return {"ok": True, "events": count, "first_bad_seq": None}
-
-
 @bench_cli.command("verify")
-@click.option("--prototype", is_flag=True, help="time verify_prototype() instead")
-def verify_command(prototype):
+def verify_command():
     """Time ``ledger.verify()``: events/s, resident memory before and at peak (JSON)."""
     from app.services import ledger
 
@@ -1404,7 +1347,7 @@ def verify_command(prototype):
     before = rss_kb()
     started = time.perf_counter()
     workers = os.cpu_count() or 1
-    result = verify_prototype() if prototype else ledger.verify(workers=workers)
+    result = ledger.verify(workers=workers)
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     child_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -1414,7 +1357,7 @@ def verify_command(prototype):
         "rss_before_mb": round(before / 1024, 1), "rss_peak_mb": round(peak / 1024, 1),
         "rss_growth_mb": round((peak - before) / 1024, 1),
         "first_bad_seq": result["first_bad_seq"], "reason": result.get("reason"),
-        "prototype": prototype, "workers": 1 if prototype else workers,
+        "workers": workers,
         "worker_rss_peak_mb": round(child_peak / 1024, 1),
     }))  # fmt: skip
 
@@ -1463,7 +1406,6 @@ def screening_command(rows):
     started = time.perf_counter()
     screened, _ = filings._screen_rows(case, 0, parsed)
     screen_s = time.perf_counter() - started
-    proto = _store_prototype(case, parsed)
     db.session.rollback()
     code = db.session.scalar(select(Site.code).where(Site.id == case.site_id))
     data = {"unit_credit_code": holder.party.credit_code, "project_lead": "基准测试",
@@ -1486,53 +1428,8 @@ def screening_command(rows):
         "rows_per_s": round(rows / total_s), "parse_s": round(parse_s, 2),
         "screen_rows_s": round(screen_s, 2),
         "insert_commit_etc_s": round(total_s - parse_s - screen_s, 2),
-        "screened": len(screened), "prototype": proto,
+        "screened": len(screened),
     }))  # fmt: skip
-
-
-def _store_prototype(case, parsed: list[dict]) -> dict:
-    """A measured proposal for ``filings._screen_rows`` + the insert (rolled back): each
-    distinct name and unit resolved once, levels without re-validating each value, rows
-    written with COPY (PostgreSQL) or the driver's executemany (SQLite)."""
-    from app.models import Filing
-    from app.services import screening
-
-    started = time.perf_counter()
-    index = case.site.land_category - 1
-    backgrounds = case.site.backgrounds or {}
-    names: dict = {}
-    exponents = {"mg/kg": 0}
-    fid = db.session.scalar(select(Filing.id).limit(1))
-    rows = []
-    for s in parsed:
-        p = names.get(s["pollutant"])
-        if p is None:
-            p = names[s["pollutant"]] = screening.lookup_pollutant(s["pollutant"])
-        unit = s["unit"]
-        exponent = exponents.get(unit)
-        if exponent is None:
-            exponent = exponents[unit] = screening._unit_exponent(unit)
-        value = s["value"]
-        mg = float(Decimal(repr(value)).scaleb(exponent)) if exponent else value
-        level = screening._level(p, index, mg, backgrounds.get(p.key))
-        rows.append((case.id, fid, s["point_id"], s["depth_m"], p.key, value, unit, mg, level))
-    screen_s = time.perf_counter() - started
-    started = time.perf_counter()
-    columns = (
-        "case_id, filing_id, point_id, depth_m, pollutant_key, value, unit, value_mg_kg, level"
-    )
-    conn = db.session.connection().connection.driver_connection
-    cur = conn.cursor()
-    if db.engine.dialect.name == "postgresql":
-        with cur.copy(f"COPY samples ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-    else:
-        sql = f"INSERT INTO samples ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608  # nosec B608
-        cur.executemany(sql, rows)
-    insert_s = time.perf_counter() - started
-    db.session.rollback()
-    return {"screen_s": round(screen_s, 2), "insert_s": round(insert_s, 2)}
 
 
 # ---------------------------------------------------------------- concurrent ledger writers

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import sys
 import threading
+import time
 from collections import OrderedDict
 from functools import wraps
 
@@ -119,11 +120,17 @@ def ledger_mark(*, pushed: bool = False) -> tuple[int, str, str]:
     return mark
 
 
-def memo(name: str, compute, *args):
-    """``compute(*args)``, kept until the ledger head or the day moves."""
+def memo(name: str, compute, *args, max_age: float | None = None):
+    """``compute(*args)``, kept until the ledger head or the day moves — or, with
+    ``max_age``, for that many seconds whatever the head (for values where a
+    minute-old answer is as good, such as the choices of a filter form)."""
     if not enabled():
         return compute(*args)
-    key = ("memo", name, args, ledger_mark())
+    if max_age is None:
+        key = ("memo", name, args, ledger_mark())
+    else:
+        seq, day, database = ledger_mark(pushed=True)
+        key = ("memo", name, args, day, database, int(time.monotonic() // max_age))
     value = _store.get(key)
     if value is None:
         value = compute(*args)

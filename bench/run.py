@@ -114,6 +114,9 @@ class Bench:
             self.pg_name = f"clc_bench_{suffix.replace('-', '_')}"
             self.url = f"{PG_BASE}/{self.pg_name}"
         self.env["DATABASE_URL"] = self.url
+        if args.cache_mb is not None:
+            # 0: every answer computed afresh (the cold path), for comparison
+            self.env["RESPONSE_CACHE_MB"] = str(args.cache_mb)
         self.result: dict = {
             "db": args.db,
             "plots": args.plots,
@@ -125,6 +128,7 @@ class Bench:
                 "worker_class": args.worker_class,
                 "threads": args.threads,
                 "cpus": os.cpu_count(),
+                "cache_mb": args.cache_mb,
             },
         }
 
@@ -380,7 +384,6 @@ class Bench:
             self.result["http"] = self.measure_http(endpoints)
         log("ledger verify …")
         self.result["verify"] = last_json(self.flask("bench", "verify"))
-        self.result["verify_prototype"] = last_json(self.flask("bench", "verify", "--prototype"))
         if not a.skip_writes:
             env, drop = self.scratch_env()
             try:
@@ -480,7 +483,8 @@ def render(r: dict) -> str:
     if http:
         lines.append(f"   gunicorn {http['workers']} {http['worker_class']} workers"
                      + (f" × {http['threads']} threads" if http["worker_class"] == "gthread" else "")
-                     + f" on {s['cpus']} cores; wrk {s['wrk']}")  # fmt: skip
+                     + f" on {s['cpus']} cores; wrk {s['wrk']}; kept answers "
+                     + ("off (RESPONSE_CACHE_MB=0)" if s.get("cache_mb") == 0 else "on"))  # fmt: skip
         lines.append("")
         lines.append(f"   {'endpoint':<30}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
                      f"{'÷healthz':>10}{'SQL/req':>9}  {'target':<22}")  # fmt: skip
@@ -528,21 +532,14 @@ def render(r: dict) -> str:
                      f"{v['events_per_s']:,} events/s (target ≥ 100,000: "
                      f"{_mark(v['events_per_s'] >= 100_000)}); ok={v['ok']}; RSS "
                      f"{v['rss_before_mb']} → peak {v['rss_peak_mb']} MB "
-                     f"(+{v['rss_growth_mb']} MB)")  # fmt: skip
-    vp = r.get("verify_prototype")
-    if vp:
-        lines.append(f"     (proposed verify, bench.verify_prototype: {vp['events_per_s']:,} events/s, "
-                     f"ok={vp['ok']}, RSS +{vp['rss_growth_mb']} MB)")  # fmt: skip
+                     f"(+{v['rss_growth_mb']} MB); {v.get('workers', 1)} processes, each "
+                     f"≤ {v.get('worker_rss_peak_mb', '?')} MB")  # fmt: skip
     sc = r.get("screening")
     if sc:
         lines.append(f"   screening+storing {sc['rows']:,} CSV rows via filings.file(): "
                      f"{sc['seconds']} s (target ≤ 3 s: {_mark(sc['seconds'] <= 3)}); parse "
                      f"{sc['parse_s']} s, screen {sc['screen_rows_s']} s, rest (insert, "
                      f"commit, ledger) {sc['insert_commit_etc_s']} s")  # fmt: skip
-        pr = sc.get("prototype")
-        if pr:
-            lines.append(f"     (proposed store path, bench._store_prototype: screen {pr['screen_s']} s "
-                         f"+ insert {pr['insert_s']} s, plus parse {sc['parse_s']} s)")  # fmt: skip
     w = r.get("writers")
     if w:
         lines.append(f"   {w['procs']} concurrent writers ({w['dialect']}): {w['appended']} appends "
@@ -599,6 +596,8 @@ def main(argv=None) -> int:
     p.add_argument("--sweep-configs", default="sync:2:1,sync:3:1,sync:4:1,gthread:2:4,gthread:3:2")
     p.add_argument("--sweep-duration", type=int, default=5)
     p.add_argument("--port", type=int, default=0)
+    p.add_argument("--cache-mb", type=int, default=None,
+                   help="RESPONSE_CACHE_MB for the server (0: no kept answers, the cold path)")
     p.add_argument("--skip-http", action="store_true")
     p.add_argument("--skip-writes", action="store_true")
     p.add_argument("--screen-rows", type=int, default=100_000)

@@ -35,6 +35,9 @@ from app.services import tipoffs as tipoff_service
 from app.services.sites import PLANNED_USE_ZH
 
 PER_PAGE = 20
+# The register's filter choices (townships, pollutants with public exceedances) are
+# recomputed at most this often: a scan of every exceeding sample at province scale.
+FILTER_OPTIONS_MAX_AGE = 120
 public_url = public_service.public_url
 
 
@@ -82,7 +85,7 @@ def index():
         "public/index.html",
         filters=filters,
         result=result,
-        options=memo("filter_options", public_service.filter_options),
+        options=memo("filter_options", public_service.filter_options, max_age=FILTER_OPTIONS_MAX_AGE),
         summary=memo("summary", public_service.summary),
         map_config=_map_config(),
     )
@@ -99,7 +102,7 @@ def map_view():
         "public/map.html",
         filters=filters,
         result=result,
-        options=memo("filter_options", public_service.filter_options),
+        options=memo("filter_options", public_service.filter_options, max_age=FILTER_OPTIONS_MAX_AGE),
         map_config=_map_config(),
     )
 

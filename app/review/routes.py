@@ -16,6 +16,7 @@ from app.api.errors import log_service_error
 from app.errors import ServiceError
 from app.extensions import db
 from app.models import Case, LedgerEvent, Manifest, Party, Site
+from app.response_cache import memo
 from app.review import bp
 from app.review.forms import BanForm, PartyForm, ResolveForm, SuccessionForm
 from app.services import ledger, ledger_heads, manifests, parties, responsibility
@@ -40,6 +41,27 @@ def _bureau_cases():
     return select(Case).join(Site).where(Site.county == (current_user.county or Site.county))
 
 
+def _queue_counts(county: str | None) -> dict:
+    """Cases waiting per stage in the officer's county (kept until the ledger moves)."""
+    return dict(
+        db.session.execute(
+            select(Case.state, func.count())
+            .join(Site)
+            .where(Case.state.in_(WAITING_STATES), Site.county == (county or Site.county))
+            .group_by(Case.state)
+        ).all()
+    )
+
+
+def _open_discrepancies(county: str | None) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(Manifest).where(
+            Manifest.status == "discrepancy",
+            or_(Manifest.origin_county == county, Manifest.destination_county == county),
+        )
+    )  # fmt: skip
+
+
 @bp.get("/")
 def queue():
     stage = request.args.get("stage") or None
@@ -51,26 +73,11 @@ def queue():
         .where(Case.state.in_([stage] if stage else WAITING_STATES))
         .order_by(Case.state_since, Case.id)
     )
-    counts = dict(
-        db.session.execute(
-            select(Case.state, func.count())
-            .join(Site)
-            .where(
-                Case.state.in_(WAITING_STATES), Site.county == (current_user.county or Site.county)
-            )
-            .group_by(Case.state)
-        ).all()
-    )
+    counts = memo("queue_counts", _queue_counts, current_user.county)
     # The tab counts already hold the total: no second count over the same rows.
     page = db.paginate(query, per_page=30, max_per_page=100, error_out=False, count=False)
     page.total = counts.get(stage, 0) if stage else sum(counts.values())
-    open_discrepancies = db.session.scalar(
-        select(func.count()).select_from(Manifest).where(
-            Manifest.status == "discrepancy",
-            or_(Manifest.origin_county == current_user.county,
-                Manifest.destination_county == current_user.county),
-        )
-    )  # fmt: skip
+    open_discrepancies = memo("open_discrepancies", _open_discrepancies, current_user.county)
     return render_template(
         "review/queue.html", page=page, counts=counts, stage=stage, stages=WAITING_STATES,
         open_discrepancies=open_discrepancies,

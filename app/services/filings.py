@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import rfc8785
 from flask import current_app
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -200,38 +200,60 @@ def _samples_for(data: dict, samples_csv: bytes | None) -> list[dict]:
     return screening_service.validate_samples_list(listed)
 
 
-def _screen_rows(case: Case, filing_id: int, samples: list[dict]) -> tuple[list[dict], dict]:
-    """Samples as rows for a bulk insert, screened against the plot's category."""
-    category = case.site.land_category
+SAMPLE_COLUMNS = ("case_id", "filing_id", "point_id", "depth_m", "pollutant_key", "value",
+                  "unit", "value_mg_kg", "level")  # fmt: skip
+
+
+def _screen_rows(case: Case, filing_id: int, samples: list[dict]) -> tuple[list[tuple], dict]:
+    """Samples as row tuples (``SAMPLE_COLUMNS``) for a bulk insert, screened against the
+    plot's category. Each distinct pollutant name and unit is resolved once."""
+    index = case.site.land_category - 1
     backgrounds = case.site.backgrounds or {}
-    resolved: dict[str, object] = {}
+    pollutants: dict[str, object] = {}
+    units: dict[str, tuple[int, str]] = {}
+    scaled, level_of = screening_service._scaled, screening_service._level
     rows, counts = [], {}
     for i, s in enumerate(samples):
         point_id = s.get("point_id")
         if point_id and len(point_id) > 64:
             msg = f"第 {i + 1} 个样品的点位编号超过 64 个字符"
             raise ValidationError(msg, {"samples": msg})
-        name = s["pollutant"]
-        p = resolved.get(name)
+        name, unit, value = s["pollutant"], s["unit"], s["value"]
+        p = pollutants.get(name)
         if p is None:
-            p = resolved[name] = screening_service.lookup_pollutant(name)
-        value_mg_kg = screening_service.to_mg_kg(s["value"], s["unit"])
-        level = screening_service.level_for(p, category, value_mg_kg, backgrounds.get(p.key))
+            p = pollutants[name] = _pollutant(name, "samples")
+        resolved = units.get(unit)
+        if resolved is None:
+            exponent = screening_service._unit_exponent(unit)
+            resolved = units[unit] = (exponent, screening_service.canonical_unit(unit))
+        try:
+            value_mg_kg = scaled(value, resolved[0], unit)
+        except screening_service._Invalid as e:
+            msg = f"第 {i + 1} 个样品：{e.message}"
+            raise ValidationError(msg, {"samples": msg}) from None
+        level = level_of(p, index, value_mg_kg, backgrounds.get(p.key))
         counts[level] = counts.get(level, 0) + 1
-        rows.append(
-            {
-                "case_id": case.id,
-                "filing_id": filing_id,
-                "point_id": point_id,
-                "depth_m": s.get("depth_m"),
-                "pollutant_key": p.key,
-                "value": s["value"],
-                "unit": screening_service.canonical_unit(s["unit"]),
-                "value_mg_kg": value_mg_kg,
-                "level": level,
-            }
-        )
+        rows.append((case.id, filing_id, point_id, s.get("depth_m"), p.key, value,
+                     resolved[1], value_mg_kg, level))  # fmt: skip
     return rows, counts
+
+
+def _insert_samples(rows: list[tuple]) -> None:
+    """Write screened rows in the session's transaction: COPY on PostgreSQL, the
+    driver's executemany on SQLite (100,000 rows in well under a second)."""
+    connection = db.session.connection()
+    cursor = connection.connection.driver_connection.cursor()
+    columns = ", ".join(SAMPLE_COLUMNS)
+    try:
+        if connection.dialect.name == "postgresql":
+            with cursor.copy(f"COPY samples ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join("?" * len(SAMPLE_COLUMNS))
+            cursor.executemany(f"INSERT INTO samples ({columns}) VALUES ({marks})", rows)  # noqa: S608  # nosec B608 - fixed column names
+    finally:
+        cursor.close()
 
 
 def max_level(counts: dict) -> str:
@@ -403,7 +425,7 @@ def file(
     if samples is not None:
         rows, counts = _screen_rows(case, filing.id, samples)
         if rows:
-            db.session.execute(insert(Sample), rows)
+            _insert_samples(rows)
         filing.data = {**data, "samples_count": len(rows), "max_level": max_level(counts)}
         detail["samples"] = len(rows)
         detail["max_level"] = max_level(counts)

@@ -182,8 +182,12 @@ def test_open_data_page_documents_every_dataset(client, world):
 
 
 def _statements(client, url: str, db) -> int:
+    """Statements of a request computed afresh (nothing kept from an earlier one)."""
     from sqlalchemy import event
 
+    from app import response_cache
+
+    response_cache.clear()
     count = 0
 
     def before(*_args):
