@@ -247,11 +247,15 @@ class Sample(db.Model):
     filing_id: Mapped[int] = mapped_column(ForeignKey("filings.id"), index=True)
     point_id: Mapped[str | None] = mapped_column(String(64))
     depth_m: Mapped[float | None]
-    pollutant_key: Mapped[str] = mapped_column(String(64), index=True)
+    pollutant_key: Mapped[str] = mapped_column(String(64))
     value: Mapped[float]
     unit: Mapped[str] = mapped_column(String(16))
     value_mg_kg: Mapped[float]
     level: Mapped[str] = mapped_column(String(24))
+
+    # "Which pollutants exceed anywhere on the register" probes each pollutant's
+    # exceeding samples only (public.filter_options).
+    __table_args__ = (Index("ix_samples_pollutant_key_level", "pollutant_key", "level"),)
 
 
 class Document(db.Model):
