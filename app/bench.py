@@ -1357,7 +1357,7 @@ def verify_command():
         "rss_before_mb": round(before / 1024, 1), "rss_peak_mb": round(peak / 1024, 1),
         "rss_growth_mb": round((peak - before) / 1024, 1),
         "first_bad_seq": result["first_bad_seq"], "reason": result.get("reason"),
-        "workers": workers,
+        "workers": workers if result["events"] >= ledger.PARALLEL_MIN_EVENTS else 1,
         "worker_rss_peak_mb": round(child_peak / 1024, 1),
     }))  # fmt: skip
 

@@ -532,8 +532,9 @@ def render(r: dict) -> str:
                      f"{v['events_per_s']:,} events/s (target ≥ 100,000: "
                      f"{_mark(v['events_per_s'] >= 100_000)}); ok={v['ok']}; RSS "
                      f"{v['rss_before_mb']} → peak {v['rss_peak_mb']} MB "
-                     f"(+{v['rss_growth_mb']} MB); {v.get('workers', 1)} processes, each "
-                     f"≤ {v.get('worker_rss_peak_mb', '?')} MB")  # fmt: skip
+                     f"(+{v['rss_growth_mb']} MB)"
+                     + (f"; {v['workers']} checking processes, each ≤ {v['worker_rss_peak_mb']} MB"
+                        if v.get("workers", 1) > 1 else "; one process"))  # fmt: skip
     sc = r.get("screening")
     if sc:
         lines.append(f"   screening+storing {sc['rows']:,} CSV rows via filings.file(): "
