@@ -1216,11 +1216,12 @@ def login_session(client, username: str, password: str, base_url: str) -> None:
 
 
 def count_statements(t: dict | None = None, repeat: int = 2) -> dict:
-    """SQL statements each benchmarked request runs, counted on the engine in-process
-    (the Flask test client against the same database). A second app instance serves the
+    """SQL statements each benchmarked request runs when computed afresh (kept answers
+    cleared first), counted on the engine in-process (the Flask test client against the
+    same database). A second app instance serves the
     requests, so each request gets its own app context as under gunicorn. The last of
     ``repeat`` runs counts: the first may fill per-process caches."""
-    from app import create_app
+    from app import create_app, response_cache
     from app.models import User
     from app.services import auth
 
@@ -1257,6 +1258,7 @@ def count_statements(t: dict | None = None, repeat: int = 2) -> dict:
             if ep.get("auth") == "bearer":
                 headers["Authorization"] = f"Bearer {token}"
             for _ in range(repeat):
+                response_cache.clear()  # count the statements of an answer computed afresh
                 counter["n"] = 0
                 timings.clear()
                 begun = time.perf_counter()
