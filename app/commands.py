@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 
 import click
 from flask import Flask
@@ -204,6 +205,25 @@ def restore_command(src, force):
 
 
 documents_cli = AppGroup("documents", help="回执与联单 / issued documents")
+
+
+@documents_cli.command("register")
+def documents_register():
+    """Render the register PDF for the current ledger head and keep it (cron, or
+    started by the site when the kept copy is behind)."""
+    from app.services import ledger, register_export
+
+    head, digest = ledger.head()
+    copy = register_export.latest()
+    if copy is not None and copy.seq >= head:
+        click.echo(f"名录 PDF 已是最新（台账 seq={copy.seq}）：{copy.path}")
+        return
+    started = time.monotonic()
+    copy = register_export.render_locked(head, digest)
+    if copy is None:
+        click.echo("另一个进程正在生成名录 PDF", err=True)
+        sys.exit(1)
+    click.echo(f"已生成名录 PDF（台账 seq={copy.seq}，{time.monotonic() - started:.1f} 秒）：{copy.path}")
 
 
 @documents_cli.command("run")

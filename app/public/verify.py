@@ -5,12 +5,14 @@ event it records), or by uploading the file itself."""
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
+from email.utils import formatdate
 
 from flask import Response, render_template, request
 
 from app.extensions import limiter
 from app.public import bp
-from app.services import documents, public
+from app.services import clock, documents, public
 
 MAX_UPLOAD = 40 * 1024 * 1024
 
@@ -68,14 +70,30 @@ def _show(digest: str):
 @bp.get("/open-data/register.pdf", endpoint="register_pdf")
 @limiter.limit("10 per minute")
 def register_pdf():
-    """The register (名录) as a printable list, rendered from the live data."""
-    import workflows
-    from app.services import clock
-    from app.services.pdf import render_pdf
+    """The register (名录) as a printable list: the copy kept for the current ledger
+    head, or the newest copy while a new one renders in the background
+    (app/services/register_export.py). A small register is rendered here."""
+    from app.response_cache import memo
+    from app.services import ledger, register_export
 
-    rows = public.all_public()
-    data = render_pdf("documents/register.html", rows=rows, now=clock.now(),
-                      state_labels=workflows.STATE_LABELS_ZH)  # fmt: skip
-    response = Response(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = "attachment; filename=register.pdf"
+    head, digest = ledger.head()
+    copy = register_export.latest()
+    if copy is None or copy.seq < head:
+        plots = memo("summary", public.summary)["public"]
+        if plots <= register_export.SYNC_MAX_PLOTS:
+            copy = register_export.render_locked(head, digest) or copy
+        else:
+            register_export.refresh_in_background()
+    if copy is None:
+        return Response(
+            "名录 PDF 正在生成，请几分钟后再试。The register PDF is being prepared; "
+            "please try again in a few minutes.\n",
+            status=503, mimetype="text/plain", headers={"Retry-After": "300"},
+        )  # fmt: skip
+    day = datetime.fromtimestamp(copy.rendered_at, clock.CHINA_TZ).strftime("%Y%m%d")
+    response = Response(copy.path.read_bytes(), mimetype="application/pdf")
+    name = f"register-{day}-{copy.seq}.pdf"
+    response.headers["Content-Disposition"] = f"attachment; filename={name}"
+    response.headers["X-Register-Ledger-Seq"] = str(copy.seq)
+    response.headers["Last-Modified"] = formatdate(copy.rendered_at, usegmt=True)
     return response

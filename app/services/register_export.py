@@ -1,0 +1,145 @@
+"""The register (名录) as a printable PDF, rendered once per ledger head and kept.
+
+A county's register renders in a few seconds; a province's (80,000 public plots)
+takes minutes and hundreds of megabytes — far beyond a web request. So a rendered
+copy is kept under ``STORAGE_DIR/exports/`` named by the ledger head it shows, and
+requests are served the newest copy. When the head has moved, a separate process
+(``flask documents register``) renders a new one in the background, one at a time
+(a lock file). Only a small register (``SYNC_MAX_PLOTS``) is rendered inside the
+request, so that it is always exact there. The copies are derived data: not backed
+up, rebuilt on demand.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+
+from app.services import clock, storage
+
+SYNC_MAX_PLOTS = 1000
+KEEP_COPIES = 2
+LOCK_STALE_SECONDS = 3600
+_NAME = re.compile(r"^register-(\d+)-([0-9a-f]{16})\.pdf$")
+
+
+@dataclass(frozen=True)
+class Copy:
+    path: Path
+    seq: int  # the ledger head the copy shows: its seq
+    hash16: str  # and the first 16 hex digits of its hash (a restored or rebuilt
+    # database can reach the same seq with other events)
+
+    @property
+    def rendered_at(self) -> float:
+        return self.path.stat().st_mtime
+
+
+def _dir() -> Path:
+    return storage.storage_root() / "exports"
+
+
+def _copies() -> list[Copy]:
+    folder = _dir()
+    if not folder.is_dir():
+        return []
+    found = [Copy(p, int(m.group(1)), m.group(2))
+             for p in folder.iterdir() if (m := _NAME.match(p.name))]  # fmt: skip
+    return sorted(found, key=lambda c: c.seq)
+
+
+def latest() -> Copy | None:
+    """The newest kept copy whose head is in this ledger, or None. Copies from
+    another chain (a restore, a rebuilt database) are deleted."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import LedgerEvent
+
+    for copy in reversed(_copies()):
+        digest = db.session.scalar(select(LedgerEvent.hash).where(LedgerEvent.seq == copy.seq))
+        if digest is not None and digest.startswith(copy.hash16):
+            return copy
+        copy.path.unlink(missing_ok=True)
+    return None
+
+
+def render(seq: int, digest: str) -> Copy:
+    """Render the register as of now and keep it as the copy for the head (seq, hash)."""
+    import workflows
+    from app.services import public
+    from app.services.pdf import render_pdf
+
+    rows = public.all_public()
+    data = render_pdf("documents/register.html", rows=rows, now=clock.now(),
+                      state_labels=workflows.STATE_LABELS_ZH)  # fmt: skip
+    folder = _dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"register-{seq}-{digest[:16]}.pdf"
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, target)  # readers never see half a file
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    for old in _copies()[:-KEEP_COPIES]:
+        old.path.unlink(missing_ok=True)
+    return Copy(target, seq, digest[:16])
+
+
+def _lock_path() -> Path:
+    return _dir() / ".rendering"
+
+
+def _take_lock() -> bool:
+    """One renderer at a time across processes; a lock older than an hour is stale."""
+    lock = _lock_path()
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if time.time() - lock.stat().st_mtime > LOCK_STALE_SECONDS:
+            lock.unlink(missing_ok=True)
+    except FileNotFoundError:
+        pass
+    try:
+        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "w") as fh:
+        fh.write(str(os.getpid()))
+    return True
+
+
+def render_locked(seq: int, digest: str) -> Copy | None:
+    """``render`` unless another process is already rendering (then None)."""
+    if not _take_lock():
+        return None
+    try:
+        return render(seq, digest)
+    finally:
+        _lock_path().unlink(missing_ok=True)
+
+
+def refresh_in_background() -> bool:
+    """Start ``flask documents register`` in its own process unless one is running
+    (DOCUMENTS_MODE "thread"); "off" leaves it to cron. True if one was started."""
+    if current_app.config.get("DOCUMENTS_MODE", "thread") != "thread":
+        return False
+    if _lock_path().exists() and time.time() - _lock_path().stat().st_mtime < LOCK_STALE_SECONDS:
+        return False
+    root = Path(current_app.root_path).parent
+    subprocess.Popen(  # noqa: S603 - fixed arguments, our own command
+        [sys.executable, "-m", "flask", "--app", "wsgi", "documents", "register"],
+        cwd=root, env=os.environ.copy(), start_new_session=True,
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip  # nosec B603
+    return True
