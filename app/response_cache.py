@@ -27,7 +27,6 @@ from functools import wraps
 
 from flask import current_app, g, make_response, request, session
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from app.extensions import db
 
@@ -89,13 +88,6 @@ def clear() -> None:
     _store.clear()
 
 
-def head_seq() -> int:
-    """The ledger head's seq, read from the database (one index lookup)."""
-    from app.models import LedgerEvent
-
-    return db.session.scalar(select(func.max(LedgerEvent.seq))) or 0
-
-
 def set_head_seq(seq: int) -> None:
     """For a caller that read the head in a query of its own (saves a round trip)."""
     from app.services import clock
@@ -115,7 +107,11 @@ def ledger_mark(*, pushed: bool = False) -> tuple[int, str, str]:
             from app import head_watch
 
             seq = head_watch.current(db.engine)
-        set_head_seq(head_seq() if seq is None else seq)
+        if seq is None:
+            from app.services import ledger
+
+            seq = ledger.head()[0]
+        set_head_seq(seq)
         mark = g._ledger_mark
     return mark
 

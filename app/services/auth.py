@@ -137,10 +137,6 @@ def issue_token(user: User) -> tuple[str, ApiToken]:
     return token, row
 
 
-def user_for_token(token: str) -> User | None:
-    return token_lookup(token)[0]
-
-
 def token_lookup(token: str) -> tuple[User | None, int | None]:
     """The token's user (None if unknown, revoked, expired or inactive) and the
     ledger head's seq, read in the same round trip (answers kept per head use it)."""

@@ -173,11 +173,6 @@ def parse_filters(args) -> Filters:
 # ---------------------------------------------------------------- queries
 
 
-def latest_case_ids():
-    """One row per plot: the id of its latest case (a plot's current story)."""
-    return select(Site.current_case_id.label("case_id")).where(Site.current_case_id.is_not(None))
-
-
 def public_query(filters: Filters | None = None):
     """``select(Site, Case)`` of public plots with their latest case, filtered."""
     query = (

@@ -16,7 +16,6 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,17 +80,8 @@ def render(seq: int, digest: str) -> Copy:
     rows = public.all_public()
     data = render_pdf("documents/register.html", rows=rows, now=clock.now(),
                       state_labels=workflows.STATE_LABELS_ZH)  # fmt: skip
-    folder = _dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"register-{seq}-{digest[:16]}.pdf"
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)  # readers never see half a file
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    target = _dir() / f"register-{seq}-{digest[:16]}.pdf"
+    storage.write_atomic(target, data)
     for old in _copies()[:-KEEP_COPIES]:
         old.path.unlink(missing_ok=True)
     return Copy(target, seq, digest[:16])

@@ -26,8 +26,13 @@ def put(data: bytes) -> str:
     target = path_for(sha)
     if target.exists():
         return sha
+    write_atomic(target, data)
+    return sha
+
+
+def write_atomic(target: Path, data: bytes) -> None:
+    """Write then rename: a reader never sees half a file."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    # Write then rename: a reader never sees half a file.
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -36,7 +41,6 @@ def put(data: bytes) -> str:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return sha
 
 
 def get(sha256: str) -> bytes:

@@ -9,7 +9,7 @@ import time
 import pytest
 from sqlalchemy import event
 
-from app import head_watch, response_cache
+from app import head_watch
 from app.extensions import db
 from app.services import ledger
 from tests.public.helpers import plot
@@ -124,9 +124,9 @@ def test_postgres_pushes_the_head_to_listening_processes(app, world, listed, is_
         deadline = time.monotonic() + 10
         while head_watch.current(db.engine) is None and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert head_watch.current(db.engine) == response_cache.head_seq()
+        assert head_watch.current(db.engine) == ledger.head()[0]
         world.act("env", case_id, "require_control")
-        target = response_cache.head_seq()
+        target = ledger.head()[0]
         while head_watch.current(db.engine) != target and time.monotonic() < deadline:
             time.sleep(0.05)
         assert head_watch.current(db.engine) == target
