@@ -84,6 +84,11 @@ def register_pdf():
             copy = register_export.render_locked(head, digest) or copy
         else:
             register_export.refresh_in_background()
+    try:
+        data = copy.path.read_bytes() if copy is not None else None
+    except FileNotFoundError:  # replaced by a newer copy a moment ago
+        copy = register_export.latest()
+        data = copy.path.read_bytes() if copy is not None else None
     if copy is None:
         return Response(
             "名录 PDF 正在生成，请几分钟后再试。The register PDF is being prepared; "
@@ -91,7 +96,7 @@ def register_pdf():
             status=503, mimetype="text/plain", headers={"Retry-After": "300"},
         )  # fmt: skip
     day = datetime.fromtimestamp(copy.rendered_at, clock.CHINA_TZ).strftime("%Y%m%d")
-    response = Response(copy.path.read_bytes(), mimetype="application/pdf")
+    response = Response(data, mimetype="application/pdf")
     name = f"register-{day}-{copy.seq}.pdf"
     response.headers["Content-Disposition"] = f"attachment; filename={name}"
     response.headers["X-Register-Ledger-Seq"] = str(copy.seq)

@@ -127,9 +127,13 @@ def refresh_in_background() -> bool:
     if _lock_path().exists() and time.time() - _lock_path().stat().st_mtime < LOCK_STALE_SECONDS:
         return False
     root = Path(current_app.root_path).parent
-    subprocess.Popen(  # noqa: S603 - fixed arguments, our own command
-        [sys.executable, "-m", "flask", "--app", "wsgi", "documents", "register"],
-        cwd=root, env=os.environ.copy(), start_new_session=True,
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip  # nosec B603
+    try:
+        subprocess.Popen(  # noqa: S603 - fixed arguments, our own command
+            [sys.executable, "-m", "flask", "--app", "wsgi", "documents", "register"],
+            cwd=root, env=os.environ.copy(), start_new_session=True,
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip  # nosec B603
+    except OSError as exc:  # cannot start a process: cron's copy will do
+        current_app.logger.warning("register PDF renderer not started: %s", exc)
+        return False
     return True
