@@ -94,3 +94,16 @@ def test_only_one_renderer_at_a_time(app, world, exports, renders):
         register_export._lock_path().unlink()
     assert register_export.render_locked(seq, digest) is not None
     assert not register_export._lock_path().exists()
+
+
+def test_a_copy_replaced_during_the_request_is_not_an_error(client, world, exports,
+                                                             monkeypatch):  # fmt: skip
+    plot(world, "listed")
+    assert client.get("/open-data/register.pdf").status_code == 200
+    real = register_export.latest
+    seq, digest = ledger.head()
+    gone = register_export.Copy(exports / "register-1-0000000000000000.pdf", seq, digest[:16])
+    answers = iter([gone])
+    monkeypatch.setattr(register_export, "latest", lambda: next(answers, None) or real())
+    r = client.get("/open-data/register.pdf")
+    assert r.status_code == 200 and r.data.startswith(b"%PDF")
