@@ -159,7 +159,7 @@ def demo_command():
 def backup_command(dest, force):
     """Back up the database, the document store and the signed ledger head
     into the folder DEST (docs/backup.md). Safe while the application runs."""
-    from app.services import backup
+    from app.services.ops import backup
 
     try:
         manifest = backup.backup(dest, force=force)
@@ -180,10 +180,10 @@ def backup_command(dest, force):
 def restore_command(src, force):
     """Restore a backup made by `flask backup` into DATABASE_URL and STORAGE_DIR,
     then verify it: ledger chain, signed head, row counts, every document's hash."""
-    from app.services import backup
+    from app.services.ops import restore
 
     try:
-        report = backup.restore(src, force=force)
+        report = restore.restore(src, force=force)
     except ServiceError as exc:
         _fail(exc)
     click.echo(
@@ -223,7 +223,9 @@ def documents_register():
     if copy is None:
         click.echo("另一个进程正在生成名录 PDF", err=True)
         sys.exit(1)
-    click.echo(f"已生成名录 PDF（台账 seq={copy.seq}，{time.monotonic() - started:.1f} 秒）：{copy.path}")
+    click.echo(
+        f"已生成名录 PDF（台账 seq={copy.seq}，{time.monotonic() - started:.1f} 秒）：{copy.path}"
+    )
 
 
 @documents_cli.command("run")
@@ -245,9 +247,12 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
-    import importlib.util
-
-    if importlib.util.find_spec("app.bench"):  # the benchmark's seeder, when present
-        from app.bench import bench_cli
-
+    # The benchmark's commands (bench/cli.py) when the source tree is present; a
+    # deployment without bench/ simply has no `flask bench`.
+    try:
+        from bench.cli import bench_cli
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("bench", "bench.cli"):
+            raise
+    else:
         app.cli.add_command(bench_cli)

@@ -597,8 +597,12 @@ def main(argv=None) -> int:
     p.add_argument("--sweep-configs", default="sync:2:1,sync:3:1,sync:4:1,gthread:2:4,gthread:3:2")
     p.add_argument("--sweep-duration", type=int, default=5)
     p.add_argument("--port", type=int, default=0)
-    p.add_argument("--cache-mb", type=int, default=None,
-                   help="RESPONSE_CACHE_MB for the server (0: no kept answers, the cold path)")
+    p.add_argument(
+        "--cache-mb",
+        type=int,
+        default=None,
+        help="RESPONSE_CACHE_MB for the server (0: no kept answers, the cold path)",
+    )
     p.add_argument("--skip-http", action="store_true")
     p.add_argument("--skip-writes", action="store_true")
     p.add_argument("--screen-rows", type=int, default=100_000)

@@ -6,9 +6,11 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 import workflows
-from app.bench import canonical, count_statements, seed_database, targets
 from app.models import Case, Filing, LedgerEvent, Manifest, Review, Sample, Site, User
 from app.services import auth, ledger
+from app.services.ledger import canonical
+from bench.cli import count_statements, targets
+from bench.seed import seed_database
 
 
 def _count(db, model) -> int:
