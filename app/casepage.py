@@ -12,7 +12,7 @@ from app.api.errors import log_service_error
 from app.errors import InvalidTransition, ServiceError, StaleVersion, ValidationError
 from app.i18n_strings import N_
 from app.portal.forms import ActionForm, AssignmentForm
-from app.services import cases, filings, ledger
+from app.services import case_json, cases, filings, ledger
 
 # What happens next, in plain words, per state (Chinese msgids: translated
 # where shown, here in render_case and in app.ui's context processor for EXPECTED).
@@ -71,7 +71,7 @@ def render_case(
 ):
     user = current_user._get_current_object()
     case, caps = cases.load(user, case_id)
-    data = cases.to_json(case, user, caps)
+    data = case_json.to_json(case, user, caps)
     events = ledger.case_events(case.id)
     if caps == {"former_party"}:
         cutoff = ledger.iso(cases.history_cutoff(user, case))

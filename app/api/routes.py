@@ -16,8 +16,8 @@ from app.extensions import db, limiter
 from app.models import Document, LedgerHead
 from app.services import accountability as accountability_service
 from app.services import auth as auth_service
+from app.services import case_json, clock, ledger_heads, storage, uploads
 from app.services import cases as case_service
-from app.services import clock, ledger_heads, storage, uploads
 from app.services import filings as filing_service
 from app.services import ledger as ledger_service
 from app.services import manifests as manifest_service
@@ -202,7 +202,7 @@ def get_site(code):
     for case in site.cases:
         caps = case_service.capacities(g.user, case)
         if caps:
-            visible.append(case_service.summary_json(case))
+            visible.append(case_json.summary_json(case))
     if not visible:
         from app import security_log
 
@@ -222,7 +222,7 @@ def list_cases():
     result = case_service.list_for(g.user, state=state, page=page, per_page=per_page)
     return jsonify(
         {
-            "items": [case_service.summary_json(c) for c in result.items],
+            "items": [case_json.summary_json(c) for c in result.items],
             "total": result.total,
             "page": result.page,
         }
@@ -243,14 +243,14 @@ def get_case(case_id):
 
 def _case_json(case_id: int, _who) -> bytes:
     case, caps = case_service.load(g.user, case_id)
-    return jsonify(case_service.to_json(case, g.user, caps)).get_data()
+    return jsonify(case_json.to_json(case, g.user, caps)).get_data()
 
 
 @bp.post("/cases/<int:case_id>/actions/<action>")
 @login_required
 def case_action(case_id, action):
     case = case_service.act(g.user, case_id, action, json_body())
-    return jsonify(case_service.to_json(case, g.user))
+    return jsonify(case_json.to_json(case, g.user))
 
 
 @bp.post("/cases/<int:case_id>/filings")
@@ -316,7 +316,7 @@ def case_ledger(case_id):
 @login_required
 def create_assignment(case_id):
     assignment = case_service.assign(g.user, case_id, json_body())
-    return jsonify(case_service.assignment_json(assignment)), 201
+    return jsonify(case_json.assignment_json(assignment)), 201
 
 
 # ---------------------------------------------------------------- manifests

@@ -10,8 +10,8 @@ from sqlalchemy.orm import selectinload
 import workflows
 from app.extensions import db
 from app.models import Assignment, Case, Filing, LedgerEvent, Manifest, Review, User
-from app.services import cases, clock, parties
-from app.services.filings import KIND_LABELS_ZH
+from app.services import case_json, cases, clock, parties
+from workflows.filings import KIND_LABELS_ZH
 
 STAGE_OF_REVIEW = {**workflows.REVIEW_OF, "listed": "listed", "risk_control": "risk_control",
                    "released": "released"}  # fmt: skip
@@ -158,12 +158,15 @@ def build(case: Case) -> dict:
         "site": {"code": case.site.code, "name": case.site.name},
         "state": case.state,
         "stages": sorted(stages.values(), key=lambda s: order[s["stage"]]),
-        "responsibility": cases.responsibility_json(case, [])["history"],
-        "assignments": [cases.assignment_json(a) for a in assignments],
+        "responsibility": case_json.responsibility_json(case, [])["history"],
+        "assignments": [case_json.assignment_json(a) for a in assignments],
         "manifests": [
-            {"number": m.number, "status": m.status,
-             "destination": parties.to_json(m.destination_facility),
-             "steps": manifest_events.get(m.number, [])}
+            {
+                "number": m.number,
+                "status": m.status,
+                "destination": parties.to_json(m.destination_facility),
+                "steps": manifest_events.get(m.number, []),
+            }
             for m in manifests
         ],  # fmt: skip
         "ledger_head_of_case": events[-1].hash if events else None,

@@ -26,6 +26,7 @@ import workflows
 from app.extensions import db
 from app.models import Case, Document, DocumentJob, Filing, LedgerEvent, Manifest, Review
 from app.services import clock, ledger, storage
+from workflows.filings import KIND_LABELS_ZH as FILING_LABELS_ZH
 
 log = logging.getLogger("app.documents")
 
@@ -42,7 +43,8 @@ _executor: ThreadPoolExecutor | None = None
 
 
 def schedule(kind: str, event: LedgerEvent, *, filing_id=None, manifest_id=None) -> DocumentJob:
-    """Add a rendering job to the CURRENT transaction (the event's own)."""
+    """Add a rendering job to the CURRENT transaction (the event's own). Rendered after
+    the commit (``issue_later``) or by the ``flask documents run`` sweep."""
     job = DocumentJob(
         kind=kind,
         case_id=event.case_id,
@@ -58,29 +60,39 @@ def schedule(kind: str, event: LedgerEvent, *, filing_id=None, manifest_id=None)
     return job
 
 
-def dispatch(job: DocumentJob | None) -> None:
-    """After the commit: render now, in the background, or leave it for the
-    ``flask documents run`` sweep, as DOCUMENTS_MODE says."""
-    if job is None:
-        return
+def issue_later(kind: str, event: LedgerEvent, *, filing_id=None, manifest_id=None):
+    """Event handler body (``app/services/subscriptions.py``): write the job into the
+    event's transaction and return what starts the rendering once it has committed."""
+    job = schedule(kind, event, filing_id=filing_id, manifest_id=manifest_id)
     mode = current_app.config.get("DOCUMENTS_MODE", "thread")
+    if mode == "off":
+        return None
+    # Read now: after the commit the job row is expired and the request may be gone.
+    app, job_id, base = current_app._get_current_object(), job.id, _base_url()
     if mode == "sync":
-        process(job.id)
-    elif mode == "thread":
-        global _executor
-        if _executor is None:
-            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="documents")
-        app = current_app._get_current_object()
-        base = _base_url()
-        _executor.submit(_process_in_app, app, job.id, base)
+        return lambda: _process_in_app(app, job_id, base)
+    return lambda: _background().submit(_process_in_app, app, job_id, base)
+
+
+def manifest_id_for(event: LedgerEvent) -> int | None:
+    return db.session.scalar(select(Manifest.id).where(Manifest.number == event.detail["manifest"]))
+
+
+def _background() -> ThreadPoolExecutor:
+    global _executor
+    if _executor is None:
+        _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="documents")
+    return _executor
 
 
 def _process_in_app(app, job_id: int, base: str) -> None:
+    """Render in an app context of its own: its own database session, outside the
+    transaction (and the thread) that recorded the event."""
     with app.app_context():
         try:
             process(job_id, base_url=base)
-        except Exception:  # a worker thread has no one else to tell
-            log.exception("document job %s failed in the background", job_id)
+        except Exception:  # a worker has no one else to tell
+            log.exception("document job %s failed", job_id)
         finally:
             db.session.remove()
 
@@ -127,14 +139,12 @@ def _context(job: DocumentJob, event: LedgerEvent, base_url: str | None) -> dict
         "action_labels": workflows.ACTION_LABELS_ZH,
     }
     if job.filing_id:
-        from app.services.filings import KIND_LABELS_ZH
-
         filing = db.session.scalar(
             select(Filing)
             .options(selectinload(Filing.documents), selectinload(Filing.filer))
             .where(Filing.id == job.filing_id)
         )
-        context.update(filing=filing, filing_label=KIND_LABELS_ZH[filing.kind])
+        context.update(filing=filing, filing_label=FILING_LABELS_ZH[filing.kind])
     if job.kind == "approval_receipt":
         reviews = db.session.scalars(
             select(Review)
@@ -154,9 +164,7 @@ def process(job_id: int, *, base_url: str | None = None) -> Document | None:
     from app.services.pdf import render_pdf
 
     # Locked: two workers on one job issue one document.
-    job = db.session.scalar(
-        select(DocumentJob).where(DocumentJob.id == job_id).with_for_update()
-    )
+    job = db.session.scalar(select(DocumentJob).where(DocumentJob.id == job_id).with_for_update())
     if job is None or job.status == "done":
         document = db.session.get(Document, job.document_id) if job else None
         db.session.rollback()

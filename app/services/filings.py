@@ -21,47 +21,11 @@ from sqlalchemy.orm import selectinload
 from app.errors import Forbidden, InvalidTransition, ServiceError, ValidationError
 from app.extensions import db
 from app.models import Case, Document, Filing, Sample, User
-from app.services import cases, clock, documents, ledger, parties, storage, uploads
+from app.services import cases, clock, ledger, parties, storage, uploads
 from app.services import screening as screening_service
 from app.services.schema import F, validate
+from workflows.filings import KIND_FILERS, KIND_LABELS_ZH, KIND_STATES, KINDS
 
-KINDS = (
-    "survey_report",
-    "risk_assessment_report",
-    "remediation_plan",
-    "monitoring_report",
-    "works_notice",
-    "progress_report",
-    "evaluation_report",
-)
-KIND_LABELS_ZH = {
-    "survey_report": "土壤污染状况调查报告",
-    "risk_assessment_report": "土壤污染风险评估报告",
-    "remediation_plan": "修复方案",
-    "monitoring_report": "风险管控监测报告",
-    "works_notice": "施工公告牌",
-    "progress_report": "施工进展报告",
-    "evaluation_report": "效果评估报告",
-}
-KIND_STATES = {
-    "survey_report": ("survey",),
-    "risk_assessment_report": ("risk_assessment",),
-    "remediation_plan": ("plan_filing",),
-    "monitoring_report": ("risk_control",),
-    "works_notice": ("works",),
-    "progress_report": ("works",),
-    "evaluation_report": ("evaluation",),
-}
-_OWNERS = {"landholder", "responsible"}
-KIND_FILERS = {
-    "survey_report": _OWNERS | {"surveyor"},
-    "risk_assessment_report": _OWNERS,
-    "remediation_plan": _OWNERS,
-    "monitoring_report": _OWNERS,
-    "works_notice": {"contractor", "responsible"},
-    "progress_report": {"contractor", "responsible"},
-    "evaluation_report": {"evaluator"},
-}
 MEDIA = ("soil", "surface_water", "groundwater", "air")
 
 _TARGET = F("object", fields={"pollutant": F("str", max_len=100),
@@ -211,7 +175,7 @@ def _screen_rows(case: Case, filing_id: int, samples: list[dict]) -> tuple[list[
     backgrounds = case.site.backgrounds or {}
     pollutants: dict[str, object] = {}
     units: dict[str, tuple[int, str]] = {}
-    scaled, level_of = screening_service._scaled, screening_service._level
+    scaled, level_of = screening_service.scaled, screening_service.level_of
     rows, counts = [], {}
     for i, s in enumerate(samples):
         point_id = s.get("point_id")
@@ -224,11 +188,11 @@ def _screen_rows(case: Case, filing_id: int, samples: list[dict]) -> tuple[list[
             p = pollutants[name] = _pollutant(name, "samples")
         resolved = units.get(unit)
         if resolved is None:
-            exponent = screening_service._unit_exponent(unit)
+            exponent = screening_service.unit_exponent(unit)
             resolved = units[unit] = (exponent, screening_service.canonical_unit(unit))
         try:
             value_mg_kg = scaled(value, resolved[0], unit)
-        except screening_service._Invalid as e:
+        except screening_service.InvalidField as e:
             msg = f"第 {i + 1} 个样品：{e.message}"
             raise ValidationError(msg, {"samples": msg}) from None
         level = level_of(p, index, value_mg_kg, backgrounds.get(p.key))
@@ -435,7 +399,7 @@ def file(
         )
         detail["assigns_contractor"] = unit.credit_code
         detail["replaced_contractors"] = getattr(assignment, "replaced", [])
-    event = ledger.append(
+    ledger.append(
         kind,
         actor=user,
         case_id=case.id,
@@ -444,7 +408,6 @@ def file(
         documents=[d.sha256 for d in docs],
         detail=detail,
     )
-    job = documents.schedule("filing_receipt", event, filing_id=filing.id)
     try:
         db.session.commit()
     except IntegrityError:
@@ -461,7 +424,6 @@ def file(
         if done is None:
             raise
         return done, False
-    documents.dispatch(job)  # the receipt is rendered after the commit, never before
     return filing, True
 
 

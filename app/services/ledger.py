@@ -24,7 +24,7 @@ from sqlalchemy.pool import NullPool
 from app import head_watch, security_log
 from app.extensions import db
 from app.models import LedgerEvent, Lock, User
-from app.services import clock
+from app.services import clock, events
 
 GENESIS = "0" * 64
 LOCK_NAME = "ledger"
@@ -61,6 +61,7 @@ def event_body(
 # beyond 2**53 are refused) and text outside the BMP (RFC 8785 sorts keys by
 # UTF-16 code units). Where neither can occur the C encoder gives the same bytes
 # ten times faster; anything else goes through ``rfc8785`` itself.
+
 
 def _no_default(obj):
     raise TypeError(f"{type(obj).__name__} is not JSON serialisable")
@@ -188,6 +189,7 @@ def append(
         # Delivered at commit to every process caching by head (app/head_watch.py).
         db.session.execute(select(func.pg_notify(head_watch.CHANNEL, str(event.seq))))
     db.session.info["ledger_head_appended"] = event.seq
+    events.recorded(db.session, event)  # receipts, notifications, deadlines: subscriptions.py
     return event
 
 
@@ -288,9 +290,20 @@ def _scan(connection, lo: int, hi: int | None, prev: str | None, batch: int) -> 
         _verify_statement(lo, hi)
     )
     try:
-        for seq, at, case, actor, party, action, src, dst, docs, detail, prev_hash, digest in (
-            result.tuples()
-        ):
+        for (
+            seq,
+            at,
+            case,
+            actor,
+            party,
+            action,
+            src,
+            dst,
+            docs,
+            detail,
+            prev_hash,
+            digest,
+        ) in result.tuples():
             if count == 0:
                 first_prev = prev_hash
             if seq != expected:

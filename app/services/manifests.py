@@ -20,7 +20,7 @@ from app import security_log
 from app.errors import Forbidden, InvalidTransition, NotFound, StaleVersion, ValidationError
 from app.extensions import db
 from app.models import TRANSPORT_MODES, Case, Manifest, User
-from app.services import cases, clock, documents, ledger, parties, workdays
+from app.services import cases, clock, ledger, parties, workdays
 from app.services.schema import F, validate
 
 MANIFEST_SPEC = {
@@ -97,7 +97,7 @@ def create(user: User, case_id: int, payload) -> Manifest:
     db.session.add(manifest)
     db.session.flush()
     manifest.number = f"ZY-{current_app.config['COUNTY_CODE']}-{today.year}-{manifest.id:06d}"
-    event = ledger.append(
+    ledger.append(
         "manifest_reported",
         actor=user,
         case_id=case.id,
@@ -112,9 +112,7 @@ def create(user: User, case_id: int, payload) -> Manifest:
             "planned_end": data["planned_end"],
         },
     )
-    job = documents.schedule("manifest", event, manifest_id=manifest.id)
     db.session.commit()
-    documents.dispatch(job)
     return manifest
 
 
