@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Back up the system of record into DEST_ROOT/<UTC timestamp>/ with
-# `flask backup` (app/services/backup.py, docs/backup.md): the database
+# `flask backup` (app/services/ops/, docs/backup.md): the database
 # (SQLite online backup API, or pg_dump -Fc of one snapshot), the documents it
 # names, the signed ledger head and a signed manifest.json. For cron:
 #

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Restore a backup folder with `flask restore` (app/services/backup.py,
+# Restore a backup folder with `flask restore` (app/services/ops/,
 # docs/backup.md) into DATABASE_URL and STORAGE_DIR, then verify it: the
 # ledger chain, the signed head saved with the backup, every table's row count
 # and every document's hash. Exits non-zero, naming the problem, otherwise.

@@ -16,6 +16,7 @@ from flask import (
 )
 
 import workflows
+from app import choices
 from app.api.errors import log_service_error
 from app.errors import NotFound, ServiceError
 from app.extensions import limiter
@@ -28,10 +29,10 @@ from app.public.forms import (
     township_choices,
 )
 from app.response_cache import cached, memo
-from app.services import indicators as indicator_service
 from app.services import pdf
 from app.services import public as public_service
 from app.services import tipoffs as tipoff_service
+from app.services.public import indicators as indicator_service
 from app.services.sites import PLANNED_USE_ZH
 
 PER_PAGE = 20
@@ -85,7 +86,9 @@ def index():
         "public/index.html",
         filters=filters,
         result=result,
-        options=memo("filter_options", public_service.filter_options, max_age=FILTER_OPTIONS_MAX_AGE),
+        options=memo(
+            "filter_options", public_service.filter_options, max_age=FILTER_OPTIONS_MAX_AGE
+        ),
         summary=memo("summary", public_service.summary),
         map_config=_map_config(),
     )
@@ -102,7 +105,9 @@ def map_view():
         "public/map.html",
         filters=filters,
         result=result,
-        options=memo("filter_options", public_service.filter_options, max_age=FILTER_OPTIONS_MAX_AGE),
+        options=memo(
+            "filter_options", public_service.filter_options, max_age=FILTER_OPTIONS_MAX_AGE
+        ),
         map_config=_map_config(),
     )
 
@@ -276,7 +281,9 @@ def report():
     form = TipoffForm()
     form.township.choices = township_choices()
     problem = None
-    if request.method == "GET" and request.args.get("township") in dict(form.township.choices):
+    if request.method == "GET" and request.args.get("township") in choices.values(
+        form.township.choices
+    ):
         form.township.data = request.args["township"]
     if request.method == "POST":
         if form.website.data:

@@ -178,9 +178,7 @@ def load_session_user(user_id: str) -> User | None:
     if not uid.isdigit() or not token:
         return None
     user = db.session.get(User, int(uid))
-    if user is None or not user.session_token or not hmac.compare_digest(
-        user.session_token, token
-    ):
+    if user is None or not user.session_token or not hmac.compare_digest(user.session_token, token):
         security_log.event("session_expired", user=user)
         return None
     return user

@@ -169,9 +169,7 @@ def verify_against(head_file: dict, verified: dict | None = None) -> dict:
         elif row is None:
             problem = f"台账中已没有第 {head_file['seq']} 号事件（台账被截断）"
         elif row.hash != head_file["hash"]:
-            problem = (
-                f"第 {head_file['seq']} 号事件的 hash 与已公布的链头不符：台账在此之前被重写"
-            )
+            problem = f"第 {head_file['seq']} 号事件的 hash 与已公布的链头不符：台账在此之前被重写"
     if problem:
         result = {**result, "ok": False, "against": problem}
         if result["first_bad_seq"] is None:

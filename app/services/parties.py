@@ -148,7 +148,9 @@ def lift_ban(user: User, party: Party, payload) -> Party:
     if not party.is_banned(clock.today()):
         raise InvalidTransition("该单位当前未被禁入")
     now = clock.now()
-    for b in db.session.scalars(select(Ban).where(Ban.party_id == party.id, Ban.lifted_at.is_(None))):
+    for b in db.session.scalars(
+        select(Ban).where(Ban.party_id == party.id, Ban.lifted_at.is_(None))
+    ):
         b.lifted_at, b.lifted_by_id, b.lift_reason = now, user.id, data["reason"]
     party.banned_lifelong, party.banned_until = False, None
     ledger.append("party_ban_lifted", actor=user, party=party.credit_code,
@@ -210,8 +212,11 @@ def credit_record(party: Party, *, public: bool) -> dict:
                 "reason": b.reason,
                 "decided_at": clock.iso(b.decided_at),
                 "lifted_at": clock.iso(b.lifted_at),
-                **({} if public else {"decided_by": b.decided_by.username,
-                                      "lift_reason": b.lift_reason}),
+                **(
+                    {}
+                    if public
+                    else {"decided_by": b.decided_by.username, "lift_reason": b.lift_reason}
+                ),
             }
             for b in bans
         ],  # fmt: skip

@@ -140,7 +140,9 @@ def check_pdf(data: bytes, *, max_bytes: int) -> PdfCheck:
         )
     if data[data.rfind(b"%%EOF") + 5 :].strip(b"\r\n\t\f \x00"):
         # Bytes after the final %%EOF are another file riding along (a polyglot).
-        raise UnsupportedMediaType("PDF 文件在 %%EOF 结束标记之后还附带了其他数据，请重新导出后上传")
+        raise UnsupportedMediaType(
+            "PDF 文件在 %%EOF 结束标记之后还附带了其他数据，请重新导出后上传"
+        )
 
     # Imported here so that importing this module stays cheap for callers that
     # only need safe_download_name or sniff_image.

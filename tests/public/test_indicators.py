@@ -5,7 +5,8 @@ from datetime import datetime
 
 import pytest
 
-from app.services import clock, indicators
+from app.services import clock
+from app.services.public import indicators
 from tests.public.helpers import api, at, html, plot
 
 

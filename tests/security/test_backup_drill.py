@@ -1,4 +1,4 @@
-"""Backup and restore drill (docs/backup.md, app/services/backup.py).
+"""Backup and restore drill (docs/backup.md, app/services/ops/).
 
 The drill: seed a small county, run ``flask backup`` while two writers keep
 registering plots and uploading PDF reports, wipe the database and the document
@@ -34,8 +34,8 @@ from sqlalchemy.engine import make_url
 
 from app.extensions import db as _db
 from app.models import Document, Site, TipoffPhoto
-from app.services import backup as backup_service
 from app.services import documents, ledger, ledger_heads, storage
+from app.services.ops import archive as backup_service
 from tests.security.county import build, pdf_bytes
 from tests.support import SITE
 

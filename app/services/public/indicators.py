@@ -25,7 +25,7 @@ import workflows
 from app.extensions import db
 from app.models import Case, LedgerEvent, Site
 from app.services import clock
-from app.services import public as public_service
+from app.services.public import register as public_service
 
 TARGETS = ((2020, 0.90), (2030, 0.95))
 
