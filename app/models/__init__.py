@@ -1,0 +1,71 @@
+"""Database models, one module per domain. Names follow STYLE.md: one English word
+per domain term.
+
+Models hold data and small derived properties only; services own every
+transaction (no model method commits). Import them from here
+(``from app.models import Case``): every model module is loaded, so the mapper
+can resolve relationships across modules.
+"""
+
+from app.models.accounts import DEPARTMENTS, ROLES, ApiToken, User
+from app.models.base import utcnow
+from app.models.cases import (
+    ASSIGNMENT_ROLES,
+    RESPONSIBILITY_BASES,
+    Assignment,
+    Case,
+    Determination,
+    Filing,
+    Handover,
+    Responsibility,
+    Review,
+    Sample,
+    Site,
+)
+from app.models.documents import Document, DocumentJob
+from app.models.ledger import LedgerEvent, LedgerHead, Lock
+from app.models.manifests import MANIFEST_STATUSES, TRANSPORT_MODES, Manifest
+from app.models.parties import PARTY_KINDS, PARTY_STATUSES, Ban, Party
+from app.models.tipoffs import (
+    TIPOFF_STATUS_LABELS_ZH,
+    TIPOFF_STATUSES,
+    Tipoff,
+    TipoffEvent,
+    TipoffPhoto,
+)
+
+__all__ = [
+    "ASSIGNMENT_ROLES",
+    "DEPARTMENTS",
+    "MANIFEST_STATUSES",
+    "PARTY_KINDS",
+    "PARTY_STATUSES",
+    "RESPONSIBILITY_BASES",
+    "ROLES",
+    "TIPOFF_STATUSES",
+    "TIPOFF_STATUS_LABELS_ZH",
+    "TRANSPORT_MODES",
+    "ApiToken",
+    "Assignment",
+    "Ban",
+    "Case",
+    "Determination",
+    "Document",
+    "DocumentJob",
+    "Filing",
+    "Handover",
+    "LedgerEvent",
+    "LedgerHead",
+    "Lock",
+    "Manifest",
+    "Party",
+    "Responsibility",
+    "Review",
+    "Sample",
+    "Site",
+    "Tipoff",
+    "TipoffEvent",
+    "TipoffPhoto",
+    "User",
+    "utcnow",
+]
