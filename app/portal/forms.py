@@ -31,6 +31,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.choices import options
 from app.services.sites import LAND_CATEGORY, PLANNED_USE_ZH, TRIGGER_ZH, TRIGGERS
 
 REQUIRED = _l("此项必填")
@@ -39,7 +40,7 @@ CREDIT = Regexp(
 )
 TOWNSHIPS = ["章凤镇", "陇把镇", "景罕镇", "城子镇", "户撒阿昌族乡", "护国乡", "清平乡",
              "王子树乡", "勐约乡"]  # fmt: skip
-YES_NO = [("", _l("请选择")), ("true", _l("是")), ("false", _l("否"))]
+YES_NO = options([("", _l("请选择")), ("true", _l("是")), ("false", _l("否"))])
 
 
 def _bool(value: str | None) -> bool | None:
@@ -54,7 +55,7 @@ class MultiCheckboxField(SelectMultipleField):
 class SiteForm(FlaskForm):
     name = StringField(_l("地块名称"), validators=[DataRequired(REQUIRED), Length(max=200)])
     township = SelectField(
-        _l("乡镇"), choices=[("", _l("请选择"))] + [(t, t) for t in TOWNSHIPS],
+        _l("乡镇"), choices=options([("", _l("请选择"))] + [(t, t) for t in TOWNSHIPS]),
         validators=[DataRequired(REQUIRED)],
     )  # fmt: skip
     address = StringField(_l("地址"), validators=[DataRequired(REQUIRED), Length(max=300)])
@@ -64,7 +65,7 @@ class SiteForm(FlaskForm):
     )  # fmt: skip
     planned_use = SelectField(
         _l("规划用途"),
-        choices=[("", _l("请选择"))] + [(k, _l(PLANNED_USE_ZH[k])) for k in LAND_CATEGORY],
+        choices=options([("", _l("请选择"))] + [(k, _l(PLANNED_USE_ZH[k])) for k in LAND_CATEGORY]),
         validators=[DataRequired(REQUIRED)],
     )  # fmt: skip
     former_industry = StringField(
@@ -72,7 +73,7 @@ class SiteForm(FlaskForm):
     )
     trigger = SelectField(
         _l("调查原因"),
-        choices=[("", _l("请选择"))] + [(k, _l(TRIGGER_ZH[k])) for k in TRIGGERS],
+        choices=options([("", _l("请选择"))] + [(k, _l(TRIGGER_ZH[k])) for k in TRIGGERS]),
         validators=[DataRequired(REQUIRED)],
     )  # fmt: skip
     responsible_party_credit_code = StringField(
@@ -107,11 +108,13 @@ class ActionForm(FlaskForm):
 class AssignmentForm(FlaskForm):
     role = SelectField(
         _l("委托类型"),
-        choices=[
-            ("evaluator", _l("效果评估单位")),
-            ("contractor", _l("修复施工单位")),
-            ("surveyor", _l("调查单位")),
-        ],
+        choices=options(
+            [
+                ("evaluator", _l("效果评估单位")),
+                ("contractor", _l("修复施工单位")),
+                ("surveyor", _l("调查单位")),
+            ]
+        ),
     )
     credit_code = StringField(_l("统一社会信用代码"), validators=[DataRequired(REQUIRED), CREDIT])
     submit = SubmitField(_l("委托"))
@@ -123,7 +126,8 @@ class ManifestForm(FlaskForm):
         validators=[InputRequired(REQUIRED), NumberRange(min=0.001, message=_l("须大于 0"))],
     )  # fmt: skip
     mode = SelectField(
-        _l("运输方式"), choices=[("road", _l("公路")), ("rail", _l("铁路")), ("water", _l("水路"))]
+        _l("运输方式"),
+        choices=options([("road", _l("公路")), ("rail", _l("铁路")), ("water", _l("水路"))]),
     )
     route = TextAreaField(_l("运输路线"), validators=[DataRequired(REQUIRED), Length(max=2000)])
     origin_address = StringField(
@@ -307,12 +311,14 @@ class MonitoringForm(_FilingForm):
     )
     media = MultiCheckboxField(
         _l("监测介质"),
-        choices=[
-            ("soil", _l("土壤")),
-            ("surface_water", _l("地表水")),
-            ("groundwater", _l("地下水")),
-            ("air", _l("环境空气")),
-        ],
+        choices=options(
+            [
+                ("soil", _l("土壤")),
+                ("surface_water", _l("地表水")),
+                ("groundwater", _l("地下水")),
+                ("air", _l("环境空气")),
+            ]
+        ),
         validators=[DataRequired(_l("至少选择一种监测介质"))],
     )
     summary = TextAreaField(_l("监测结论"), validators=[DataRequired(REQUIRED)])

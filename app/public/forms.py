@@ -16,8 +16,10 @@ from flask_wtf.file import MultipleFileField
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from app.choices import options
 from app.extensions import db
 from app.models import Site
 from app.services import clock
@@ -32,13 +34,15 @@ MAX_FORM_AGE_SECONDS = 24 * 3600
 _SALT = "tipoff-form-issued"
 
 
-def township_choices() -> list[tuple[str, str]]:
+def township_choices() -> list[SelectChoice]:
     configured = current_app.config.get("TOWNSHIPS") or COUNTY_TOWNSHIPS
     known = list(dict.fromkeys(configured))
     for t in db.session.scalars(select(Site.township).distinct().order_by(Site.township)):
         if t not in known:
             known.append(t)
-    return [("", _("请选择乡镇")), *[(t, t) for t in known], (OTHER_TOWNSHIP, _("其他/不确定"))]
+    return options(
+        [("", _("请选择乡镇")), *[(t, t) for t in known], (OTHER_TOWNSHIP, _("其他/不确定"))]
+    )
 
 
 def _serializer() -> URLSafeSerializer:

@@ -3,6 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from app.choices import options
 from app.portal.forms import CREDIT, REQUIRED
 
 
@@ -16,8 +17,8 @@ class PartyForm(FlaskForm):
     credit_code = StringField(_l("统一社会信用代码"), validators=[DataRequired(REQUIRED), CREDIT])
     kind = SelectField(
         _l("类型"),
-        choices=[("enterprise", _l("企业")), ("institution", _l("事业单位")),
-                 ("government", _l("政府机关")), ("individual", _l("个人"))],
+        choices=options([("enterprise", _l("企业")), ("institution", _l("事业单位")),
+                         ("government", _l("政府机关")), ("individual", _l("个人"))]),
     )  # fmt: skip
     submit = SubmitField(_l("登记单位"))
 
