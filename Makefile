@@ -27,18 +27,26 @@ demo: setup
 	$(FLASK) db upgrade
 	$(FLASK) demo
 
+# About 5 minutes on 2 cores (browser tests included); skipped tests print their reason
+# at the end (-rs): PostgreSQL-only tests skip on SQLite, and the other way round.
 test: setup
+	@echo "== tests on SQLite (about 5 minutes)"
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The same suite on PostgreSQL (starts the local cluster, creates a throwaway database).
 # Browser tests always serve their own SQLite file, so they run once, in `make test`.
 test-pg: setup
+	@echo "== tests on PostgreSQL (about 7 minutes)"
 	bash scripts/pg-test-db.sh
 	DATABASE_URL=postgresql+psycopg://clc:clc@localhost/clc_test $(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)
 
-lint: setup
+# What CI checks first: lint rules, formatting, and the architecture contracts of
+# pyproject.toml ([tool.importlinter]: workflows/ pure, services never import views,
+# no import cycles between services). Linters are pinned in requirements-dev.txt.
+lint: $(BIN)/activate
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 # Security gates (issue 8), each failing on a finding: ruff; bandit on the app code
 # (config in pyproject.toml; prints the count per severity, fails on high); semgrep with

@@ -383,8 +383,14 @@ def _story(d: Demo, plot) -> list[tuple[int, callable]]:
         add((100, lambda: d.risk(key, acceptable=False)))
     if story == "risk_assessment_review":
         # Returned once for a missing exposure pathway, then corrected and resubmitted.
-        add((108, lambda: d.act("env_officer", key, "return",
-                                "未评估地下水摄入途径，请补充后重新提交")))
+        add(
+            (
+                108,
+                lambda: d.act(
+                    "env_officer", key, "return", "未评估地下水摄入途径，请补充后重新提交"
+                ),
+            )
+        )
         add((118, lambda: d.risk(key, acceptable=False)))
     if upto("listed"):
         add(
@@ -478,8 +484,10 @@ def build_demo(end: datetime | None = None) -> str:
     with clock.frozen(latest + timedelta(days=1)):
         issued = documents.run_pending(limit=10_000)
     states = db.session.execute(select(Case.state, func.count()).group_by(Case.state)).all()
-    lines = [f"演示县已创建：{len(PLOTS)} 个地块，签发回执与联单 {issued['rendered']} 份。"
-             f"用户密码均为 {DEMO_PASSWORD}"]
+    lines = [
+        f"演示县已创建：{len(PLOTS)} 个地块，签发回执与联单 {issued['rendered']} 份。"
+        f"用户密码均为 {DEMO_PASSWORD}"
+    ]
     lines += [f"  用户 {u[0]}（{u[4]}）" for u in USERS]
     lines += [f"  {state}: {n}" for state, n in sorted(states)]
     return "\n".join(lines)

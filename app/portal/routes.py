@@ -141,7 +141,9 @@ def file(case_id, kind):
                 files=uploads,
                 samples_csv=samples,
                 samples_name=samples_name,
-                idempotency_key=f"web:{form.submission_id.data}" if form.submission_id.data else None,
+                idempotency_key=f"web:{form.submission_id.data}"
+                if form.submission_id.data
+                else None,
             )
         except ServiceError as exc:
             log_service_error(exc)

@@ -97,9 +97,9 @@ def test_the_case_json_follows_every_event(world, listed):
     after = world.get("env", f"/cases/{case_id}").get_json()
     assert after["state"] == "plan_filing" and after["version"] != before["version"]
     # another caller gets its own answer, with its own roles
-    assert world.get("landholder", f"/cases/{case_id}").get_json()["your_roles"] != after[
-        "your_roles"
-    ]
+    assert (
+        world.get("landholder", f"/cases/{case_id}").get_json()["your_roles"] != after["your_roles"]
+    )
 
 
 def test_switched_off_with_zero_megabytes(app, world, listed, statements):
