@@ -73,6 +73,9 @@ class Config:
                  "王子树乡", "勐约乡"]  # fmt: skip
     COUNTY_NAME = "陇川县"
     COUNTY_CODE = "533124"
+    # Numbered decisions (DESIGN.md §10): prefix + kind character + 〔year〕 + n + 号,
+    # e.g. 陇环土备〔2026〕7号.
+    DECISION_PREFIX = "陇环土"
     SECRET_KEY_REQUIRED = True
 
     @classmethod
@@ -87,6 +90,7 @@ class Config:
             "TRANSFER_DISCREPANCY_PCT": _int_env("TRANSFER_DISCREPANCY_PCT", 10),
             "COUNTY_NAME": os.environ.get("COUNTY_NAME") or cls.COUNTY_NAME,
             "COUNTY_CODE": os.environ.get("COUNTY_CODE") or cls.COUNTY_CODE,
+            "DECISION_PREFIX": os.environ.get("DECISION_PREFIX") or cls.DECISION_PREFIX,
             "MAP_TILE_URL": os.environ.get("MAP_TILE_URL", cls.MAP_TILE_URL),
             "MAP_TILE_ATTRIBUTION": os.environ.get(
                 "MAP_TILE_ATTRIBUTION", cls.MAP_TILE_ATTRIBUTION

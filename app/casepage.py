@@ -61,6 +61,28 @@ def filing_kinds_for(case_json: dict) -> list[str]:
     ]
 
 
+def next_step_text(case) -> tuple[str, str | None]:
+    """What happens next, and where ``approve`` would take the case now (read
+    from the same TRANSITIONS as the machine: a failed evaluation goes back to
+    its route, §10)."""
+    text = _(NEXT_STEP[case.state])
+    if not any(
+        t["trigger"] == "approve" and t["source"] == case.state for t in workflows.TRANSITIONS
+    ):
+        return text, None
+    facts = cases.facts_for(case)
+    approve_to = workflows.destination("approve", case.state, facts, cosigned_this_round=True)
+    if case.state == "evaluation_review":
+        back = workflows.destination(
+            "approve", case.state, facts, cosigned_this_round=True, evaluation_passed=False
+        )
+        text += " " + _(
+            "评估达标则移出名录；未达标则退回“%(state)s”继续实施。",
+            state=_(workflows.STATE_LABELS_ZH[back]),
+        )
+    return text, approve_to
+
+
 def render_case(
     blueprint: str,
     case_id: int,
@@ -68,10 +90,12 @@ def render_case(
     status: int = 200,
     form: ActionForm | None = None,
     assignment_form: AssignmentForm | None = None,
+    use_change_form=None,
 ):
     user = current_user._get_current_object()
     case, caps = cases.load(user, case_id)
     data = case_json.to_json(case, user, caps)
+    next_step, approve_to = next_step_text(case)
     events = ledger.case_events(case.id)
     if caps == {"former_party"}:
         cutoff = ledger.iso(cases.history_cutoff(user, case))
@@ -93,7 +117,10 @@ def render_case(
             survey=survey,
             exceedances=exceedances,
             issued=issued,
-            next_step=_(NEXT_STEP[case.state]),
+            next_step=next_step,
+            # Listing and release may carry the provincial decision (§10).
+            provincial=approve_to in ("listed", "released")
+            and "approve" in data["allowed_actions"],
             action_form=action_form,
             comment_required=COMMENT_REQUIRED,
             button_class=BUTTON_CLASS,
@@ -101,11 +128,23 @@ def render_case(
             assignment_form=(assignment_form or AssignmentForm())
             if caps & {"landholder", "responsible"} and case.state != "released"
             else None,
+            # DESIGN §10: either department records a new planned use (the desk only).
+            use_change_form=(use_change_form or _use_change_form())
+            if blueprint == "review"
+            and user.role == "bureau"
+            and case.id == case.site.current_case_id
+            else None,
             can_report_manifest=bool(caps & {"contractor", "responsible"})
             and case.state in ("transfer_reporting", "works"),
         ),
         status,
     )
+
+
+def _use_change_form():
+    from app.review.forms import UseChangeForm
+
+    return UseChangeForm(formdata=None)
 
 
 def render_dossier(case_id: int):
@@ -133,6 +172,8 @@ def handle_action(blueprint: str, case_id: int):
         flash(_("表单已过期或不完整，请重试。"), "warning")
         return redirect(url_for(f"{blueprint}.case", case_id=case_id))
     payload = {"version": form.version.data, "comment": form.comment.data or None}
+    if form.action.data == "approve" and form.provincial_decision():
+        payload["provincial_decision"] = form.provincial_decision()
     try:
         cases.act(current_user._get_current_object(), case_id, form.action.data, payload)
     except StaleVersion:

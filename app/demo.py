@@ -110,6 +110,9 @@ PLOTS = [
      "cityinvest", None, "survey_review"),
     ("p15", "陇把镇原蓄电池回收点地块", "陇把镇", "school", "废旧蓄电池回收", "use_change",
      "cityinvest", None, "survey"),
+    # Cleared for logistics, then rezoned for housing: reopened by the system (§10).
+    ("p16", "景罕镇原物流仓储园地块", "景罕镇", "logistics", "物流仓储", "use_change",
+     "cityinvest", None, "reopened_for_use"),
 ]  # fmt: skip
 
 
@@ -298,6 +301,12 @@ class Demo:
              "transferee_responsible": responsible},
         )  # fmt: skip
 
+    def change_use(self, key: str, use: str, basis: str) -> None:
+        from app.services import use_change
+
+        site = db.session.get(Case, self.case_ids[key]).site
+        use_change.change_use(self.u("nr_officer"), site.code, {"planned_use": use, "basis": basis})
+
     def county_events(self) -> list[tuple[datetime, callable]]:
         """Events not tied to one plot: a succession and a ban."""
         from app.services import responsibility
@@ -359,6 +368,13 @@ def _story(d: Demo, plot) -> list[tuple[int, callable]]:
     if story == "released_clean":
         add((40, lambda: d.survey(key, exceed=False)))
         add((55, lambda: d.approve_joint(key, "未超过筛选值，不属于污染地块")))
+        return steps
+    if story == "reopened_for_use":
+        add((40, lambda: d.survey(key, exceed=True, pollutant="镍", value=400)))
+        add((55, lambda: d.approve_joint(key, "未超过第二类用地筛选值，不属于污染地块")))
+        add((150, lambda: d.change_use(key, "residential",
+                                        "陇川县人民政府关于景罕镇控制性详细规划局部调整的批复"
+                                        "（陇政复〔2026〕15号）：地块调整为二类居住用地")))  # fmt: skip
         return steps
     if story == "released_risk_ok":
         add((35, lambda: d.survey(key, exceed=True, pollutant="镍", value=1200)))

@@ -21,16 +21,16 @@ _NODE_W, _NODE_H, _GAP_X, _GAP_Y = 132, 40, 38, 56
 def _layout() -> dict[str, tuple[int, int]]:
     """Longest-path layering over the forward transitions (returns, reopen and
     failed evaluations go backwards and are drawn as back edges)."""
-    forward = [
-        (t["source"], t["dest"])
-        for t in workflows.TRANSITIONS
-        if t["dest"] and t["trigger"] not in ("return", "reopen")
-    ]
+    order = workflows.STATES.index
     edges: list[tuple[str, str]] = []
-    for src, dst in forward:
-        for s in src if isinstance(src, list) else [src]:
-            if not (s == "evaluation_review" and dst == "works"):
-                edges.append((s, dst))
+    for t in workflows.TRANSITIONS:
+        if not t["dest"]:
+            continue
+        for s in t["source"] if isinstance(t["source"], list) else [t["source"]]:
+            # Only edges forward in STATES order: a back edge (return, reopen, a failed
+            # evaluation back to its route) would make the layering loop for ever.
+            if order(t["dest"]) > order(s):
+                edges.append((s, t["dest"]))
     layer = {s: 0 for s in workflows.STATES}
     changed = True
     while changed:  # a DAG once back edges are dropped: settles in |V| rounds
@@ -83,9 +83,9 @@ def state_diagram_svg(current: str | None = None, *, labels=None) -> Markup:
             drawn.add(key)
             x1, y1 = placed[s]
             x2, y2 = placed[t["dest"]]
-            back = t["trigger"] in ("return", "reopen") or (
-                s == "evaluation_review" and t["dest"] == "works"
-            )
+            # Edges that go back in the lifecycle (return, reopen, a failed evaluation
+            # back to its route) arc above the nodes.
+            back = workflows.STATES.index(t["dest"]) < workflows.STATES.index(s)
             cls = "edge back" if back else "edge"
             sx, sy = x1 + _NODE_W / 2, y1 + _NODE_H / 2
             ex, ey = x2 + _NODE_W / 2, y2 + _NODE_H / 2
@@ -101,7 +101,8 @@ def state_diagram_svg(current: str | None = None, *, labels=None) -> Markup:
                 path = f"M{sx},{sy} L{ex},{ey}"
             title = escape(tr(workflows.ACTION_LABELS_ZH.get(t["trigger"], t["trigger"])))
             parts.append(
-                f'<path class="{cls}" d="{path}" marker-end="url(#arrow)">'
+                f'<path class="{cls}" data-edge="{s}-{t["dest"]}" d="{path}" '
+                f'marker-end="url(#arrow)">'
                 f"<title>{title}</title></path>"
             )
     for s, (x, y) in placed.items():
@@ -240,6 +241,7 @@ EVENT_LABELS_ZH = {
     "user_created": N_("创建用户"),
     "document_issued": N_("签发文书"),
     "tipoff_handled": N_("处理举报"),
+    "use_changed": N_("规划用途变更"),
 }
 FIELD_LABELS_ZH = {
     "unit_credit_code": N_("单位统一社会信用代码"),
@@ -251,6 +253,7 @@ FIELD_LABELS_ZH = {
     "hazard_quotient_max": N_("最大危害商"),
     "risk_acceptable": N_("风险可接受"),
     "targets": N_("修复目标值"),
+    "justification": N_("风险可接受的理由（超过管制值）"),
     "technology": N_("修复技术"),
     "offsite_transfer": N_("异位转运"),
     "volume_m3": N_("土方量（m³）"),

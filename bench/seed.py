@@ -27,6 +27,8 @@ from sqlalchemy import func, select, text
 
 from app.extensions import db
 from app.services.ledger import canonical
+from workflows import PUBLIC_STATES
+from workflows import decisions as decision_rules
 
 BENCH_PASSWORD = "Bench-Password-2026"  # noqa: S105 (benchmark data only, printed)
 BUREAU_ACTIONS = {"cosign", "approve", "return", "require_remediation", "require_control", "reopen"}
@@ -84,7 +86,7 @@ DEPTHS = (0.2, 0.5, 1.0, 1.5, 2.0, 3.0, 4.5, 6.0)
 # Parents before children, so PostgreSQL's foreign keys hold at every flush.
 TABLE_ORDER = (
     "parties", "users", "sites", "cases", "responsibilities", "assignments", "filings",
-    "documents", "samples", "reviews", "manifests", "bans", "ledger_events",
+    "documents", "samples", "reviews", "decisions", "manifests", "bans", "ledger_events",
 )  # fmt: skip
 
 
@@ -190,7 +192,7 @@ class _Plot:
                  "backgrounds", "landholder", "responsible", "surveyor", "contractor",
                  "evaluator", "facility", "state", "round", "version", "state_since",
                  "updated_at", "created_at", "offsite", "exceed", "samples_left",
-                 "survey_filings_left", "manifests", "events", "steps_done", "address")  # fmt: skip
+                 "survey_filings_left", "manifests", "events", "steps_done", "address", "site_row")  # fmt: skip
 
 
 class Seeder:
@@ -212,6 +214,8 @@ class Seeder:
         self.rng = random.Random(seed)
         self.n_townships = townships or (9 if plots <= 20_000 else max(9, plots // 1000))
         self.ids: Counter = Counter()
+        self.decision_seqs: Counter = Counter()  # (kind, year) -> last number issued
+        self.prefix = current_app.config["DECISION_PREFIX"]
         self.seq = 0
         self.prev = "0" * 64
         self.canon_checked = 0
@@ -656,6 +660,12 @@ class Seeder:
                     ))  # fmt: skip
             conn.execute(text("UPDATE locks SET counter = :n WHERE name = 'ledger'"),
                          {"n": self.seq})  # fmt: skip
+            for (kind, year), last in sorted(self.decision_seqs.items()):
+                conn.execute(
+                    text("INSERT INTO decision_sequences (county, kind, year, last) "
+                         "VALUES (:county, :kind, :year, :last)"),
+                    {"county": self.county_code, "kind": kind, "year": year, "last": last},
+                )  # fmt: skip
 
     # ---------------------------------------------------------------- one plot
 
@@ -710,19 +720,43 @@ class Seeder:
     def _act(self, p: _Plot, at, actor, action, to_state, comment=None) -> None:
         """``cases.act``: round, version, state_since, a Review for bureau actions."""
         review_round, from_state = p.round, p.state
+        day = (at + timedelta(hours=8)).date()  # the Beijing date
         if to_state != from_state:
             p.state, p.round, p.state_since = to_state, p.round + 1, at
+            site = p.site_row  # services.cases.enter: the plot's public bookkeeping
+            if to_state in PUBLIC_STATES and site["public_since"] is None:
+                site["public_since"] = day
+            if to_state == "released":
+                site["cleared_category"] = site["land_category"]
+                site["cleared_use"] = site["planned_use"]
+                site["cleared_on"] = day
         p.updated_at = at
         p.version += 1
+        review_id = None
         if action in BUREAU_ACTIONS:
+            review_id = self.next_id("reviews")
             self.writer.add("reviews", {
-                "id": self.next_id("reviews"), "case_id": p.case_id, "round": review_round,
+                "id": review_id, "case_id": p.case_id, "round": review_round,
                 "action": action, "from_state": from_state, "to_state": to_state,
                 "user_id": actor[0], "party_id": actor[2], "department": actor[4],
                 "comment": comment, "at": at,
             })  # fmt: skip
-        self._event(p, at, action, actor, from_state=from_state, to_state=to_state,
-                    detail={"round": review_round, "comment": comment, "department": actor[4]})  # fmt: skip
+        detail = {"round": review_round, "comment": comment, "department": actor[4]}
+        kind = decision_rules.kind_of(action, from_state, to_state)
+        if kind is not None:  # services.decisions.issue; numbers are per kind and year
+            self.decision_seqs[kind, day.year] += 1
+            seq = self.decision_seqs[kind, day.year]
+            number = decision_rules.number_text(self.prefix, kind, day.year, seq)
+            self.writer.add("decisions", {
+                "id": self.next_id("decisions"), "case_id": p.case_id,
+                "county": self.county_code, "kind": kind, "year": day.year, "seq": seq,
+                "number": number, "action": action, "from_state": from_state,
+                "to_state": to_state, "decided_on": day, "review_id": review_id,
+                "event_seq": None, "provincial_number": None, "provincial_date": None,
+                "created_at": at,
+            })  # fmt: skip
+            detail.update(decision=number, decision_kind=kind)
+        self._event(p, at, action, actor, from_state=from_state, to_state=to_state, detail=detail)
 
     def _document(self, p: _Plot, at, filing_id, uploader, name, mime="application/pdf",
                   purpose="attachment") -> str:  # fmt: skip
@@ -784,7 +818,7 @@ class Seeder:
         p.address = f"{self.county}{name_t}{rng.choice(ROADS)}{rng.randint(1, 399)}号"
         p.township = name_t
         holder, holder_user = p.landholder
-        self.writer.add("sites", {
+        p.site_row = {
             "id": p.site_id, "code": p.code, "name": f"{name_t}原{industry}厂地块（{p.site_id}）",
             "county": self.county, "township": name_t, "address": p.address,
             "area_m2": Decimal(str(round(rng.uniform(1500, 120_000), 2))), "planned_use": use,
@@ -794,7 +828,10 @@ class Seeder:
             "lat": sum(pt[1] for pt in outer) / 4, "lon": sum(pt[0] for pt in outer) / 4,
             "backgrounds": p.backgrounds, "landholder_party_id": holder[0],
             "created_by_id": holder_user[0], "created_at": at, "current_case_id": p.case_id,
-        })  # fmt: skip
+            "public_since": None, "cleared_category": None, "cleared_use": None,
+            "cleared_on": None,
+        }  # fmt: skip
+        self.writer.add("sites", p.site_row)
         for role, party, basis in (("landholder", holder, None),
                                    ("responsible", p.responsible, "polluter")):  # fmt: skip
             self.writer.add("responsibilities", {

@@ -6,7 +6,18 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 import workflows
-from app.models import Case, Filing, LedgerEvent, Manifest, Review, Sample, Site, User
+from app.models import (
+    Case,
+    Decision,
+    DecisionSequence,
+    Filing,
+    LedgerEvent,
+    Manifest,
+    Review,
+    Sample,
+    Site,
+    User,
+)
 from app.services import auth, ledger
 from app.services.ledger import canonical
 from bench.cli import count_statements, targets
@@ -33,6 +44,18 @@ def test_seed_fills_every_state_and_the_chain_verifies(app, db):
     check = ledger.verify()
     assert check["ok"], check
     assert check["events"] == events and check["head"] == result["head"]
+    # The register shows what the services would publish (§10 bookkeeping).
+    for site in db.session.scalars(select(Site)):
+        state = db.session.get(Case, site.current_case_id).state
+        assert (site.public_since is not None) == (state in workflows.PUBLIC_STATES), state
+        assert (site.cleared_category is not None) == (state == "released")
+    # Decisions are numbered per kind and year without gaps, as services.decisions does.
+    for row in db.session.scalars(select(DecisionSequence)):
+        seqs = db.session.scalars(
+            select(Decision.seq).where(Decision.kind == row.kind, Decision.year == row.year)
+        ).all()
+        assert sorted(seqs) == list(range(1, row.last + 1))
+    assert _count(db, Decision) > 0
     # The seeded officer can log in with the documented password.
     officer = db.session.scalar(select(User).where(User.username == "env_officer"))
     assert auth.authenticate(officer.username, result["password"]).id == officer.id

@@ -6,6 +6,8 @@ from workflows.lifecycle import (
     GUARD_MESSAGES_ZH,
     GUARDS,
     JOINT_REVIEWS,
+    NON_PUBLIC_STATES,
+    PUBLIC_STATES,
     REVIEW_OF,
     STAGE_FILING,
     STATE_LABELS_ZH,
@@ -16,6 +18,7 @@ from workflows.lifecycle import (
     TransitionRefused,
     actors_for,
     build_machine,
+    destination,
     fire,
     possible,
 )
@@ -26,6 +29,8 @@ __all__ = [
     "GUARDS",
     "GUARD_MESSAGES_ZH",
     "JOINT_REVIEWS",
+    "NON_PUBLIC_STATES",
+    "PUBLIC_STATES",
     "REVIEW_OF",
     "STAGE_FILING",
     "STATES",
@@ -36,6 +41,7 @@ __all__ = [
     "TransitionRefused",
     "actors_for",
     "build_machine",
+    "destination",
     "fire",
     "possible",
 ]

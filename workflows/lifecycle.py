@@ -28,6 +28,12 @@ STATES = [
     "released",
 ]
 
+# 《土壤污染防治法》第五十八条: the register is public from listing on. A plot still
+# in survey or risk assessment is not (DESIGN.md §7); one that has been public
+# stays public, reopened or not (§10).
+NON_PUBLIC_STATES = ("survey", "survey_review", "risk_assessment", "risk_assessment_review")
+PUBLIC_STATES = tuple(s for s in STATES if s not in NON_PUBLIC_STATES)
+
 STATE_LABELS_ZH = {
     "survey": "土壤污染状况调查",
     "survey_review": "调查报告审查",
@@ -103,8 +109,13 @@ TRANSITIONS: list[dict] = [
      "unless": ["plan_has_offsite_transfer"]},
     {"trigger": "approve", "source": "evaluation_review", "dest": "released",
      "conditions": ["cosigned_this_round", "evaluation_passed"]},
+    # A failed evaluation goes back to the route the case came by (§10): risk
+    # control if it reached evaluation by start_evaluation, else remediation works.
+    {"trigger": "approve", "source": "evaluation_review", "dest": "risk_control",
+     "conditions": ["cosigned_this_round", "evaluated_after_control"],
+     "unless": ["evaluation_passed"]},
     {"trigger": "approve", "source": "evaluation_review", "dest": "works",
-     "conditions": ["cosigned_this_round"], "unless": ["evaluation_passed"]},
+     "conditions": ["cosigned_this_round"], "unless": ["evaluation_passed", "evaluated_after_control"]},
     *[
         {"trigger": "return", "source": review, "dest": prepare, "conditions": ["has_comment"]}
         for review, prepare in REVIEW_OF.items()
@@ -147,10 +158,11 @@ GUARD_MESSAGES_ZH = {
     "has_stage_filing": "本轮尚未提交该阶段的申报材料",
     "has_reported_manifest": "尚无已报告的转运联单",
     "cosigned_this_round": "需先由自然资源部门会同审查（cosign）",
-    "samples_exceed_screening": "样品检测值均未超过筛选值",
+    "samples_exceed_screening": "样品检测值均未超过筛选值，且无检出的无标准值污染物",
     "risk_unacceptable": "风险评估结论为风险可接受",
     "plan_has_offsite_transfer": "修复方案无异位转运",
     "evaluation_passed": "效果评估结论为未通过",
+    "evaluated_after_control": "案件不是经风险管控进入效果评估的",
     "has_comment": "须填写意见（comment）",
     "notice_published": "尚未公开施工公告牌（works_notice）",
     "manifests_settled": "尚有转运联单未接收或存在未处理的数量差异",
@@ -179,6 +191,8 @@ class CaseFacts:
     risk_unacceptable: bool = False
     plan_has_offsite_transfer: bool = False
     evaluation_passed: bool = False
+    # The case entered evaluation from risk_control (start_evaluation), not from works.
+    evaluated_after_control: bool = False
     has_comment: bool = False
     notice_published: bool = False
     manifests_settled: bool = False
@@ -254,6 +268,17 @@ def failing_guard(action: str, state: str, facts: CaseFacts) -> tuple[str | None
             if getattr(facts, name):
                 return name, True
     return None, False
+
+
+def destination(action: str, state: str, facts: CaseFacts, **assume: bool) -> str | None:
+    """Where ``action`` would take the case, with some facts assumed (e.g. where a
+    failed evaluation goes: ``evaluation_passed=False``); None if it cannot happen.
+    Comments are assumed given. Reads the same TRANSITIONS as the machine."""
+    facts = CaseFacts(**{**facts.__dict__, "has_comment": True, **assume})
+    try:
+        return fire(state, action, facts)
+    except TransitionRefused:
+        return None
 
 
 def fire(state: str, action: str, facts: CaseFacts) -> str:

@@ -10,6 +10,7 @@ from app.models import ASSIGNMENT_ROLES, MANIFEST_STATUSES, TRANSPORT_MODES
 from app.services.filings import KINDS
 from app.services.sites import LAND_CATEGORY, TRIGGERS
 from workflows import ACTIONS, STATES
+from workflows.decisions import KINDS as DECISION_KINDS
 
 CREDIT_CODE = {"type": "string", "minLength": 18, "maxLength": 18,
                "description": "统一社会信用代码 (GB 32100-2015, check character verified)"}  # fmt: skip
@@ -91,6 +92,7 @@ OPERATION_IDS = {
     ("/sites", "post"): "registerSite",
     ("/sites/{code}", "get"): "getSite",
     ("/sites/{code}/transfer", "post"): "transferSite",
+    ("/sites/{code}/use-change", "post"): "changeSiteUse",
     ("/cases", "get"): "listCases",
     ("/cases/{case_id}", "get"): "getCase",
     ("/cases/{case_id}/actions/{action}", "post"): "takeCaseAction",
@@ -268,8 +270,10 @@ def spec() -> dict:
             ["code", "land_category", "case"],
         ),
         "Site": _obj({"code": {"type": "string"}, "name": {"type": "string"},
-                      "land_category": {"type": "integer"}}, ["code", "name", "land_category"],
-                     extra=True),
+                      "land_category": {"type": "integer"},
+                      "cleared_for": {"type": ["object", "null"],
+                                      "description": "land_category, planned_use, date of the last release"}},
+                     ["code", "name", "land_category", "cleared_for"], extra=True),
         "CaseSummary": _obj({"id": {"type": "integer"}, "state": {"type": "string", "enum": STATES},
                              "version": {"type": "integer"}}, ["id", "state", "version"], extra=True),
         "Case": _obj(
@@ -278,12 +282,26 @@ def spec() -> dict:
              "allowed_actions": {"type": "array", "items": {"type": "string", "enum": ACTIONS}},
              "filings": {"type": "array", "items": {"$ref": "#/components/schemas/Filing"}},
              "responsibility": {"type": "object"},
-             "manifests": {"type": "array", "items": {"$ref": "#/components/schemas/Manifest"}}},
-            ["id", "state", "version", "allowed_actions", "filings", "responsibility"], extra=True,
+             "manifests": {"type": "array", "items": {"$ref": "#/components/schemas/Manifest"}},
+             "decisions": {"type": "array", "items": {"$ref": "#/components/schemas/Decision"}}},
+            ["id", "state", "version", "allowed_actions", "filings", "responsibility", "decisions"],
+            extra=True,
         ),
         "ActionInput": _obj({"version": {"type": "integer"},
-                             "comment": {"type": ["string", "null"], "maxLength": 5000}},
+                             "comment": {"type": ["string", "null"], "maxLength": 5000},
+                             "provincial_decision": {
+                                 "description": "approve into listed or released only (DESIGN §10)",
+                                 **_obj({"number": {"type": "string", "minLength": 1, "maxLength": 100},
+                                         "date": DATE}, ["number", "date"])}},
                             ["version"]),
+        "Decision": _obj({"number": {"type": "string"},
+                          "kind": {"type": "string", "enum": list(DECISION_KINDS)},
+                          "date": DATE, "to_state": {"type": "string", "enum": STATES},
+                          "provincial_decision": {"type": ["object", "null"]}},
+                         ["number", "kind", "date", "to_state"], extra=True),
+        "UseChangeInput": _obj({"planned_use": {"type": "string", "enum": list(LAND_CATEGORY)},
+                                "basis": {"type": "string", "minLength": 1, "maxLength": 2000}},
+                               ["planned_use", "basis"]),
         "FilingInput": _obj({"kind": {"type": "string", "enum": list(KINDS)},
                              "data": {"type": "object",
                                       "description": "fields per kind, DESIGN.md §3"}},
@@ -386,6 +404,10 @@ def spec() -> dict:
                              "transferee_responsible": {"type": "boolean"},
                              "note": {"type": "string"}}, ["transferee_credit_code", "contract_date"])),
             params=[SITE_CODE], tags=["responsibility"])},
+        "/sites/{code}/use-change": {"post": _op(
+            "Record a change of planned use (bureau); re-screens, may reopen (DESIGN §10)",
+            {**_ok("Site"), **_err(400, 401, 403, 404, 415)}, body=_body("UseChangeInput"),
+            params=[SITE_CODE], tags=["sites"])},
         "/cases": {"get": _op("Cases the caller may see", {**_ok(_page("CaseSummary")), **_err(400, 401)},
                               params=[*PAGING, _param("state", {"type": "string"}, "query", False)],
                               tags=["cases"])},

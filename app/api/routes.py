@@ -25,6 +25,7 @@ from app.services import parties as party_service
 from app.services import responsibility as responsibility_service
 from app.services import screening as screening_service
 from app.services import sites as site_service
+from app.services import use_change as use_change_service
 
 # ---------------------------------------------------------------- helpers
 
@@ -209,6 +210,14 @@ def get_site(code):
         security_log.event("authz_fail", user=g.user, object=f"site:{code}")
         raise NotFound("地块不存在")
     return jsonify({**site_service.to_json(site), "cases": visible})
+
+
+@bp.post("/sites/<code>/use-change")
+@login_required
+def change_site_use(code):
+    """DESIGN.md §10: the bureau records a new planned use; 200 with the site."""
+    site = use_change_service.change_use(g.user, code, json_body())
+    return jsonify(site_service.to_json(site))
 
 
 # ---------------------------------------------------------------- cases

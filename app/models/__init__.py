@@ -22,6 +22,7 @@ from app.models.cases import (
     Sample,
     Site,
 )
+from app.models.decisions import Decision, DecisionSequence
 from app.models.documents import Document, DocumentJob
 from app.models.ledger import LedgerEvent, LedgerHead, Lock
 from app.models.manifests import MANIFEST_STATUSES, TRANSPORT_MODES, Manifest
@@ -49,6 +50,8 @@ __all__ = [
     "Assignment",
     "Ban",
     "Case",
+    "Decision",
+    "DecisionSequence",
     "Determination",
     "Document",
     "DocumentJob",

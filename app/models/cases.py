@@ -63,6 +63,14 @@ class Site(db.Model):
     # (issue 6). No foreign key: sites and cases would reference each other, and
     # the bulk loader writes parents before children.
     current_case_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # What use the plot was last cleared for (§10): set when a case is released,
+    # compared with the planned use when it changes.
+    cleared_category: Mapped[int | None] = mapped_column(Integer)
+    cleared_use: Mapped[str | None] = mapped_column(String(30))
+    cleared_on: Mapped[date | None] = mapped_column(Date)
+    # The day the plot first appeared on the public register (listed or released);
+    # it stays public afterwards, also when reopened (the public page says why).
+    public_since: Mapped[date | None] = mapped_column(Date)
 
     landholder: Mapped[Party] = relationship()
     cases: Mapped[list[Case]] = relationship(back_populates="site", order_by="Case.id")

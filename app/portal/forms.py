@@ -103,6 +103,17 @@ class ActionForm(FlaskForm):
     action = HiddenField(validators=[DataRequired()])
     version = IntegerField(validators=[InputRequired()])
     comment = TextAreaField(_l("意见"), validators=[Length(max=5000)])
+    # Listing and release are provincial decisions by law (DESIGN §10): the desk may
+    # record the province's number and date with the approval.
+    provincial_number = StringField(_l("省级决定文号"), validators=[Optional(), Length(max=100)])
+    provincial_date = DateField(_l("省级决定日期"), validators=[Optional()])
+
+    def provincial_decision(self) -> dict | None:
+        number = (self.provincial_number.data or "").strip()
+        if not number and not self.provincial_date.data:
+            return None
+        day = self.provincial_date.data
+        return {"number": number, "date": day.isoformat() if day else None}
 
 
 class AssignmentForm(FlaskForm):
@@ -247,6 +258,11 @@ class RiskForm(_FilingForm):
         _l("风险是否可接受"), choices=YES_NO, validators=[DataRequired(REQUIRED)]
     )
     targets = TextAreaField(_l("修复目标值（风险不可接受时必填；每行：污染物,目标值 mg/kg）"))
+    # DESIGN §10: required when a survey sample is above the intervention value and
+    # risk is called acceptable; the service says so beside this field.
+    justification = TextAreaField(
+        _l("风险可接受的理由（调查样品超过管制值时必填）"), validators=[Length(max=10000)]
+    )
 
     def validate_targets(self, field):
         self._targets = [
@@ -264,6 +280,8 @@ class RiskForm(_FilingForm):
         }
         if getattr(self, "_targets", None):
             data["targets"] = self._targets
+        if (self.justification.data or "").strip():
+            data["justification"] = self.justification.data.strip()
         return data
 
 

@@ -33,7 +33,7 @@ from app.services import pdf
 from app.services import public as public_service
 from app.services import tipoffs as tipoff_service
 from app.services.public import indicators as indicator_service
-from app.services.sites import PLANNED_USE_ZH
+from app.services.sites import PLANNED_USE_ZH, cleared_for_json
 
 PER_PAGE = 20
 # The register's filter choices (townships, pollutants with public exceedances) are
@@ -120,13 +120,16 @@ def map_view():
 def site(code):
     row = public_service.get_public(code)
     release = public_service.release(row.case)
+    events = public_service.timeline(row.site)
     return render_template(
         "public/site.html",
         row=row,
         site=row.site,
         case=row.case,
         explained=public_service.STATE_EXPLAINED_ZH.get(row.case.state, ""),
-        timeline=public_service.timeline(row.site),
+        timeline=events,
+        reopened=public_service.reopened(events),
+        cleared_for=cleared_for_json(row.site),
         board=public_service.notice_board(row.case),
         evaluation=public_service.evaluation(row.case),
         release=release,
@@ -153,7 +156,9 @@ def _stages(state: str, release: dict | None) -> list[dict]:
         "released": "移出名录",
     }
     route = (release or {}).get("route")
-    if route == "survey":
+    if state in workflows.NON_PUBLIC_STATES:  # reopened: investigated again (§10)
+        order = ["survey", "risk_assessment", "listed"]
+    elif route == "survey":
         order = ["survey", "not_listed"]
     elif route == "risk_assessment":
         order = ["survey", "risk_assessment", "not_listed"]
@@ -165,6 +170,8 @@ def _stages(state: str, release: dict | None) -> list[dict]:
         "plan_review": "plan_filing",
         "transfer_reporting": "works",
         "evaluation_review": "evaluation",
+        "survey_review": "survey",
+        "risk_assessment_review": "risk_assessment",
     }.get(state, state)
     current = order.index(group) if group in order else 0
     return [

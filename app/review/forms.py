@@ -5,6 +5,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from app.choices import options
 from app.portal.forms import CREDIT, REQUIRED
+from app.services.sites import LAND_CATEGORY, PLANNED_USE_ZH
 
 
 class ResolveForm(FlaskForm):
@@ -37,4 +38,19 @@ class SuccessionForm(FlaskForm):
     submit = SubmitField(_l("登记注销与承继"))
 
 
-__all__ = ["BanForm", "PartyForm", "ResolveForm", "SuccessionForm", "Regexp"]
+class UseChangeForm(FlaskForm):
+    """DESIGN §10: the bureau records a plot's new planned use with its basis."""
+
+    planned_use = SelectField(
+        _l("新的规划用途"),
+        choices=options([("", _l("请选择"))] + [(k, _l(PLANNED_USE_ZH[k])) for k in LAND_CATEGORY]),
+        validators=[DataRequired(REQUIRED)],
+    )
+    basis = TextAreaField(
+        _l("变更依据（规划批复文号、日期等）"),
+        validators=[DataRequired(REQUIRED), Length(max=2000)],
+    )
+    submit = SubmitField(_l("登记规划用途变更"))
+
+
+__all__ = ["BanForm", "PartyForm", "ResolveForm", "SuccessionForm", "UseChangeForm", "Regexp"]

@@ -18,8 +18,9 @@ from app.extensions import db
 from app.models import Case, LedgerEvent, Manifest, Party, Site
 from app.response_cache import memo
 from app.review import bp
-from app.review.forms import BanForm, PartyForm, ResolveForm, SuccessionForm
-from app.services import ledger, ledger_heads, manifests, parties, responsibility
+from app.review.forms import BanForm, PartyForm, ResolveForm, SuccessionForm, UseChangeForm
+from app.services import cases as case_service
+from app.services import ledger, ledger_heads, manifests, parties, responsibility, use_change
 
 # Cases waiting on the bureau, in the order the desk works through them.
 WAITING_STATES = ("survey_review", "risk_assessment_review", "plan_review", "evaluation_review",
@@ -126,6 +127,37 @@ def act(case_id):
 @bp.post("/cases/<int:case_id>/assign")
 def assign(case_id):
     abort(403)
+
+
+@bp.post("/cases/<int:case_id>/use-change")
+def change_use(case_id):
+    """DESIGN §10: a new planned use; a released plot made more sensitive reopens."""
+    if _user().role != "bureau":  # admins read the desk; they record no decisions
+        abort(403)
+    case, _caps = case_service.load(_user(), case_id)
+    was = case.state
+    form = UseChangeForm()
+    if form.validate_on_submit():
+        try:
+            use_change.change_use(
+                _user(), case.site.code, {"planned_use": form.planned_use.data,
+                                          "basis": form.basis.data}
+            )  # fmt: skip
+        except ServiceError as exc:
+            log_service_error(exc)
+            for key, message in (exc.fields or {}).items():
+                if key in form:
+                    form[key].errors = [message]
+            flash(exc.message, "danger")
+        else:
+            db.session.refresh(case)
+            if was == "released" and case.state == "survey":
+                flash("已登记规划用途变更：新用途比原调查评估时更敏感，地块已重新进入土壤污染状况调查。",
+                      "warning")  # fmt: skip
+            else:
+                flash("已登记规划用途变更，样品已按新的用地类别重新筛选。", "success")
+            return redirect(url_for("review.case", case_id=case_id))
+    return casepage.render_case("review", case_id, status=400, use_change_form=form)
 
 
 # ---------------------------------------------------------------- manifests

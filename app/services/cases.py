@@ -26,6 +26,7 @@ from app.models import (
     Assignment,
     Case,
     Filing,
+    LedgerEvent,
     Manifest,
     Party,
     Responsibility,
@@ -34,7 +35,7 @@ from app.models import (
     Site,
     User,
 )
-from app.services import clock, ledger, parties
+from app.services import clock, decisions, ledger, parties
 from app.services.schema import F, validate
 
 EXCEEDING = ("above_screening", "above_intervention")
@@ -142,6 +143,30 @@ def latest_filing(case_id: int, kind: str) -> Filing | None:
     )
 
 
+def needs_assessment():
+    """Samples that call for a risk assessment: above the screening value, or of a
+    pollutant GB 36600 gives no value for and detected at all (§10; GB 36600 §5:
+    such pollutants are judged by a risk assessment under HJ 25.3)."""
+    return or_(
+        Sample.level.in_(EXCEEDING),
+        (Sample.level == "no_standard") & (Sample.value_mg_kg > 0),
+    )
+
+
+def entered_evaluation_from(case_id: int) -> str | None:
+    """The state the case last entered evaluation from: works or risk_control."""
+    return db.session.scalar(
+        select(LedgerEvent.from_state)
+        .where(
+            LedgerEvent.case_id == case_id,
+            LedgerEvent.to_state == "evaluation",
+            LedgerEvent.from_state.in_(("works", "risk_control")),
+        )
+        .order_by(LedgerEvent.seq.desc())
+        .limit(1)
+    )
+
+
 def facts_for(case: Case, comment: str | None = None) -> workflows.CaseFacts:
     """Read from the database exactly what the guards of the current state need."""
     state, facts = case.state, workflows.CaseFacts(has_comment=bool(comment and comment.strip()))
@@ -182,10 +207,12 @@ def facts_for(case: Case, comment: str | None = None) -> workflows.CaseFacts:
         facts.samples_exceed_screening = bool(
             db.session.scalar(
                 select(Sample.id)
-                .where(Sample.filing_id == last_id["survey_report"], Sample.level.in_(EXCEEDING))
+                .where(Sample.filing_id == last_id["survey_report"], needs_assessment())
                 .limit(1)
             )
         )
+    if state == "evaluation_review":
+        facts.evaluated_after_control = entered_evaluation_from(case.id) == "risk_control"
     wanted = {
         "risk_assessment_review": "risk_assessment_report",
         "plan_review": "remediation_plan",
@@ -234,7 +261,7 @@ def act(user: User, case_id: int, action: str, payload) -> Case:
         raise NotFound(f"没有名为 {action} 的操作")
     if not isinstance(payload, dict):
         raise ValidationError("请求体须为 JSON 对象", {"_": "须为 JSON 对象"})
-    unknown = set(payload) - {"comment", "version"}
+    unknown = set(payload) - {"comment", "version", "provincial_decision"}
     if unknown:
         raise ValidationError("不允许的字段", {k: "不允许的字段" for k in sorted(unknown)})
     version = payload.get("version")
@@ -246,6 +273,7 @@ def act(user: User, case_id: int, action: str, payload) -> Case:
     comment = (comment or "").strip() or None
     if comment and len(comment) > 5000:
         raise ValidationError("意见过长", {"comment": "不能超过 5000 个字符"})
+    provincial = decisions.parse_provincial(payload.get("provincial_decision"))
 
     case, caps = load(user, case_id, lock=True)
     if not _may_take(action, case.state, caps):
@@ -264,39 +292,59 @@ def act(user: User, case_id: int, action: str, payload) -> Case:
     now = clock.now()
     review_round = case.round
     if to_state != from_state:
-        case.state = to_state
-        case.round += 1
-        case.state_since = now
+        enter(case, to_state, now)
     case.updated_at = now  # an UPDATE in every case, so the version always moves
+    review = None
     if action in BUREAU_ACTIONS:
-        db.session.add(
-            Review(
-                case_id=case.id,
-                round=review_round,
-                action=action,
-                from_state=from_state,
-                to_state=to_state,
-                user_id=user.id,
-                party_id=user.party_id,
-                department=user.department,
-                comment=comment,
-                at=now,
-            )
+        review = Review(
+            case_id=case.id,
+            round=review_round,
+            action=action,
+            from_state=from_state,
+            to_state=to_state,
+            user_id=user.id,
+            party_id=user.party_id,
+            department=user.department,
+            comment=comment,
+            at=now,
         )
+        db.session.add(review)
+        db.session.flush()
+    decision = decisions.issue(case, action, from_state, to_state, provincial=provincial,
+                               review_id=review.id if review else None)  # fmt: skip
     try:
-        ledger.append(
+        event = ledger.append(
             action,
             actor=user,
             case_id=case.id,
             from_state=from_state,
             to_state=to_state,
-            detail={"round": review_round, "comment": comment, "department": user.department},
-        )
+            detail={"round": review_round, "comment": comment, "department": user.department,
+                    **decisions.ledger_detail(decision)},
+        )  # fmt: skip
+        if decision is not None:
+            decision.event_seq = event.seq
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
         raise StaleVersion("案件已被他人更新，请刷新后重试") from None
     return case
+
+
+def enter(case: Case, to_state: str, now) -> None:
+    """Move the case into ``to_state`` (a new round) and keep the plot's public
+    bookkeeping: on the register from its first public state on, and cleared for
+    its current use and category when released (§10)."""
+    case.state = to_state
+    case.round += 1
+    case.state_since = now
+    site = case.site
+    if to_state in workflows.PUBLIC_STATES and site.public_since is None:
+        site.public_since = clock.china_date(now)
+    if to_state == "released":
+        site.cleared_category = site.land_category
+        site.cleared_use = site.planned_use
+        site.cleared_on = clock.china_date(now)
 
 
 # ---------------------------------------------------------------- assignments

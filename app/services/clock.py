@@ -20,6 +20,13 @@ def today() -> date:
     return now().astimezone(CHINA_TZ).date()
 
 
+def china_date(at: datetime) -> date:
+    """The Beijing date of an instant (a naive datetime is UTC, as SQLite returns it)."""
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(CHINA_TZ).date()
+
+
 @contextlib.contextmanager
 def frozen(at: datetime):
     """Run a block as if it were ``at`` (aware datetime)."""

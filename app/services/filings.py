@@ -52,6 +52,8 @@ SPECS: dict[str, dict[str, F]] = {
         "hazard_quotient_max": F("number", min=0, max=1e9),
         "risk_acceptable": F("bool"),
         "targets": F("list", required=False, item=_TARGET, max_items=200),
+        # Why risk is acceptable although a survey sample is above the intervention value.
+        "justification": F("str", required=False, max_len=10000),
     },
     "remediation_plan": {
         "contractor_credit_code": F("credit_code"),
@@ -129,6 +131,10 @@ def _check_kind(kind: str, data: dict, case: Case) -> dict:
                 "risk_acceptable 必须为 false"
             )
             raise ValidationError(msg, {"risk_acceptable": msg})
+        unexplained = not (data.get("justification") or "").strip()
+        if data["risk_acceptable"] and unexplained and above_intervention(case.id):
+            msg = "调查样品超过管制值（GB 36600），判定风险可接受须在 justification 中说明理由"
+            raise ValidationError(msg, {"justification": msg})
         if not data["risk_acceptable"]:
             if not data.get("targets"):
                 msg = "风险不可接受时须给出修复目标值 targets"
@@ -146,6 +152,17 @@ def _check_kind(kind: str, data: dict, case: Case) -> dict:
     elif kind in ("remediation_plan", "works_notice"):
         _check_dates(data)
     return data
+
+
+def above_intervention(case_id: int) -> bool:
+    """Whether any survey sample of the case is above its intervention value (§10)."""
+    return bool(
+        db.session.scalar(
+            select(Sample.id)
+            .where(Sample.case_id == case_id, Sample.level == "above_intervention")
+            .limit(1)
+        )
+    )
 
 
 def _samples_for(data: dict, samples_csv: bytes | None) -> list[dict]:
@@ -431,9 +448,11 @@ def file(
 
 
 def exceedances(filing_id: int, limit: int = 200) -> list[dict]:
+    """The samples that call for a risk assessment: above screening, or of a
+    pollutant without a standard and detected (§10), highest first."""
     rows = db.session.scalars(
         select(Sample)
-        .where(Sample.filing_id == filing_id, Sample.level.in_(cases.EXCEEDING))
+        .where(Sample.filing_id == filing_id, cases.needs_assessment())
         .order_by(Sample.value_mg_kg.desc())
         .limit(limit)
     )

@@ -228,4 +228,16 @@ def to_json(site: Site) -> dict:
         "centroid": [site.lon, site.lat] if site.lat is not None else None,
         "backgrounds": site.backgrounds,
         "landholder": parties.to_json(site.landholder),
+        "cleared_for": cleared_for_json(site),
+    }
+
+
+def cleared_for_json(site: Site) -> dict | None:
+    """What use the plot was last released for (§10), or None."""
+    if site.cleared_category is None:
+        return None
+    return {
+        "land_category": site.cleared_category,
+        "planned_use": site.cleared_use,
+        "date": site.cleared_on.isoformat() if site.cleared_on else None,
     }

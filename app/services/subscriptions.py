@@ -16,9 +16,10 @@ def issue_filing_receipt(event):
     return documents.issue_later("filing_receipt", event, filing_id=event.detail["filing_id"])
 
 
-@events.on("approve")
+@events.on("approve", "require_remediation", "require_control")
 def issue_approval_receipt(event):
-    """审查决定回执 for every approval."""
+    """审查决定回执 for every numbered decision (DESIGN §10): approvals and the
+    bureau's choice of route (修复 or 风险管控)."""
     return documents.issue_later("approval_receipt", event)
 
 

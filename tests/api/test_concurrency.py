@@ -118,3 +118,92 @@ def test_concurrent_filings_keep_the_ledger_chain(app, db, world, is_postgres):
     assert seqs == list(range(1, len(seqs) + 1))
     verify = world.get("env", "/ledger/verify").get_json()
     assert verify["ok"] is True, verify
+
+
+def _together(app, requests: list[tuple[str, dict, dict]]) -> list[tuple[int | None, dict]]:
+    """POST each (url, payload, headers) from a thread of its own, released together."""
+    barrier = threading.Barrier(len(requests))
+    results: list = [None] * len(requests)
+
+    def run(i: int) -> None:
+        url, payload, headers = requests[i]
+        client = app.test_client()
+        try:
+            barrier.wait(timeout=30)
+            r = client.post(url, json=payload, headers=headers)
+            results[i] = (r.status_code, r.get_json())
+        except Exception as exc:  # reported by the assertions of the caller
+            results[i] = (None, repr(exc))
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(requests))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not any(t.is_alive() for t in threads), "a request never returned (deadlock?)"
+    return results
+
+
+def test_concurrent_approvals_get_distinct_gap_free_decision_numbers(
+    app, db, world, second_env, is_postgres
+):
+    """DESIGN §10: numbers unique per county, kind and year, without gaps, even when
+    approvals of different cases commit at the same moment."""
+    if not is_postgres:
+        pytest.skip("SQLite serialises writers on the database file; row locks need PostgreSQL")
+    from app.models import Decision
+
+    cids = []
+    for _ in range(8):
+        cid = world.to_state("survey_review")
+        world.act("nr", cid, "cosign")
+        cids.append(cid)
+    requests = [
+        (f"/api/v1/cases/{cid}/actions/approve", {"version": world.case(cid, "env")["version"]},
+         (world.env if i % 2 else second_env).headers)
+        for i, cid in enumerate(cids)
+    ]  # fmt: skip
+    db.session.commit()
+    results = _together(app, requests)
+    assert [status for status, _ in results] == [200] * len(cids), results
+    db.session.expire_all()
+    rows = db.session.execute(select(Decision.number, Decision.seq, Decision.kind)).all()
+    assert {kind for _, _, kind in rows} == {"review"}
+    assert len({number for number, _, _ in rows}) == len(cids)
+    assert sorted(seq for _, seq, _ in rows) == list(range(1, len(cids) + 1))
+    numbers = {body["decisions"][-1]["number"] for _, body in results}
+    assert numbers == {number for number, _, _ in rows}
+
+
+def test_a_use_change_racing_a_survey_filing_leaves_samples_screened_for_the_new_use(
+    app, db, world, is_postgres
+):
+    """Whichever commits first, every sample ends screened against the category of
+    the use in force (the filing and the change take the case row in turn)."""
+    if not is_postgres:
+        pytest.skip("SQLite serialises writers on the database file; row locks need PostgreSQL")
+    from app.models import Filing, Sample, Site
+
+    for n in range(6):
+        reg = world.register(planned_use="industrial", name=f"竞争地块{n}")
+        cid = reg["case"]["id"]
+        filing = {"kind": "survey_report", "data": world.survey_data(lead_mg_kg=500)}
+        change = {"planned_use": "residential", "basis": f"规划调整第 {n} 号"}
+        requests = [
+            (f"/api/v1/cases/{cid}/filings", filing, dict(world.landholder.headers)),
+            (f"/api/v1/sites/{reg['code']}/use-change", change, dict(world.nr.headers)),
+        ]
+        if n % 2:
+            requests.reverse()
+        db.session.commit()
+        results = _together(app, requests)
+        assert sorted(status for status, _ in results) == [200, 201], (n, results)
+        db.session.expire_all()
+        assert db.session.scalar(select(Site.land_category).where(Site.code == reg["code"])) == 1
+        levels = dict(db.session.execute(
+            select(Sample.pollutant_key, Sample.level).where(Sample.case_id == cid)).all())  # fmt: skip
+        assert levels == {"lead": "above_screening", "cadmium": "below_screening"}, (n, levels)
+        top = db.session.scalar(select(Filing.data).where(Filing.case_id == cid))["max_level"]
+        assert top == "above_screening", n
+    verify = world.get("env", "/ledger/verify").get_json()
+    assert verify["ok"] is True, verify

@@ -79,16 +79,19 @@ def test_every_filing_approval_and_manifest_has_exactly_one_job(world):
 
     approvals = events("approve", cid)
     assert len(approvals) == 4  # survey, risk assessment, plan, evaluation
-    assert sorted(j.event_seq for j in jobs("approval_receipt")) == [e.seq for e in approvals]
+    # The route decision (require_remediation) is a numbered decision too (§10).
+    decided = sorted([*approvals, *events("require_remediation", cid)], key=lambda e: e.seq)
+    assert len(decided) == 5
+    assert sorted(j.event_seq for j in jobs("approval_receipt")) == [e.seq for e in decided]
 
     reported = events("manifest_reported", cid)
     assert len(reported) == 1
     assert [j.event_seq for j in jobs("manifest")] == [reported[0].seq]
     assert jobs("manifest")[0].manifest_id is not None
 
-    # Nothing else gets a document: cosign, submit, require_remediation, dispatch, …
-    assert len(jobs()) == len(made) + len(approvals) + len(reported)
-    for action in ("cosign", "submit", "require_remediation", "manifest_dispatched"):
+    # Nothing else gets a document: cosign, submit, dispatch, …
+    assert len(jobs()) == len(made) + len(decided) + len(reported)
+    for action in ("cosign", "submit", "manifest_dispatched"):
         seqs = {e.seq for e in events(action, cid)}
         assert seqs and not seqs & {j.event_seq for j in jobs()}, action
 

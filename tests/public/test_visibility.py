@@ -55,7 +55,9 @@ def test_plot_released_after_a_clean_survey_is_public(client, world):
     assert "无需列入名录" in html(client, f"/sites/{reg['code']}")
 
 
-def test_a_reopened_plot_leaves_the_public_site(client, world):
+def test_a_reopened_plot_stays_public_and_says_it_is_investigated_again(client, world):
+    # DESIGN §10: a plot that has been on the public side stays there when reopened,
+    # and its page says why (it used to vanish, hiding that its clearance no longer held).
     reg = world.register(name="重新调查地块")
     cid = reg["case"]["id"]
     world.file("landholder", cid, "survey_report", world.survey_data(lead_mg_kg=100))
@@ -64,8 +66,12 @@ def test_a_reopened_plot_leaves_the_public_site(client, world):
     world.act("env", cid, "approve")
     assert client.get(f"/sites/{reg['code']}").status_code == 200
     world.act("env", cid, "reopen", comment="发现新的污染线索")
-    assert client.get(f"/sites/{reg['code']}").status_code == 404
-    assert api(client, "/api/v1/public/sites")["total"] == 0
+    body = api(client, f"/api/v1/public/sites/{reg['code']}")
+    assert body["state"] == "survey"
+    assert body["reopened"]["reason"] == "生态环境部门决定重新开展土壤污染状况调查"
+    assert "发现新的污染线索" not in str(body)  # an officer's comment is not published
+    assert "重新开展土壤污染状况调查" in html(client, f"/sites/{reg['code']}")
+    assert api(client, "/api/v1/public/sites")["total"] == 1
 
 
 def test_no_personal_data_anywhere(client, world, db):
@@ -86,7 +92,10 @@ def test_no_personal_data_anywhere(client, world, db):
     for lead in ("李调查", "王评估", "孙评估"):
         assert lead not in text
     detail = api(client, f"/api/v1/public/sites/{code}")
-    assert all(set(e) == {"date", "at", "event", "label"} for e in detail["timeline"])
+    # Entries carry what was decided (decision numbers, §10), never who.
+    optional = {"decision", "provincial_decision", "basis", "from_use", "to_use"}
+    assert all(set(e) - optional == {"date", "at", "event", "label"} for e in detail["timeline"])
+    assert any(e.get("decision") for e in detail["timeline"])
     assert [e["event"] for e in detail["timeline"]][-1] == "released"
     assert "listed" in [e["event"] for e in detail["timeline"]]
     # The works notice's contact line is published by law, and only that.

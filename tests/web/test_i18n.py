@@ -161,11 +161,16 @@ def chrome_text(html: str) -> list[str]:
     return [t.strip() for t in out if t and t.strip()]
 
 
+# Decision numbers (文号, DESIGN §10) are official identifiers: data, as issued.
+DECISION_NUMBER = re.compile(r"\S*〔\d{4}〕\d+号")
+
+
 def chinese_left(html: str) -> list[str]:
     found = []
     for text in chrome_text(html):
         for allowed in ALLOWED:
             text = text.replace(allowed, "")
+        text = DECISION_NUMBER.sub("", text)
         if CJK.search(text):
             found.append(text)
     return found
@@ -322,12 +327,14 @@ def test_every_label_shown_from_a_dict_is_in_the_catalog(app):
     from app.models import TIPOFF_STATUS_LABELS_ZH
     from app.public import routes as public_routes
     from app.services import documents, filings, manifests, public, sites
+    from workflows import decisions
 
     dicts = {
         "workflows.STATE_LABELS_ZH": workflows.STATE_LABELS_ZH,
         "workflows.ACTION_LABELS_ZH": workflows.ACTION_LABELS_ZH,
         "workflows.GUARD_MESSAGES_ZH": workflows.GUARD_MESSAGES_ZH,
         "filings.KIND_LABELS_ZH": filings.KIND_LABELS_ZH,
+        "workflows.decisions.KIND_LABELS_ZH": decisions.KIND_LABELS_ZH,
         "sites.PLANNED_USE_ZH": sites.PLANNED_USE_ZH,
         "sites.TRIGGER_ZH": sites.TRIGGER_ZH,
         "manifests.STATUS_LABELS_ZH": manifests.STATUS_LABELS_ZH,

@@ -75,6 +75,7 @@ GUARD_NAMES = [
     "risk_unacceptable",
     "plan_has_offsite_transfer",
     "evaluation_passed",
+    "evaluated_after_control",
     "has_comment",
     "notice_published",
     "manifests_settled",
@@ -153,7 +154,22 @@ ROWS = [
     Row("approve", "plan_review", "transfer_reporting", when=("plan_has_offsite_transfer",)),
     Row("approve", "plan_review", "works", when_not=("plan_has_offsite_transfer",)),
     Row("approve", "evaluation_review", "released", needs=COSIGNED, when=("evaluation_passed",)),
-    Row("approve", "evaluation_review", "works", needs=COSIGNED, when_not=("evaluation_passed",)),
+    # §10: a failed evaluation goes back to its route.
+    Row(
+        "approve",
+        "evaluation_review",
+        "risk_control",
+        needs=COSIGNED,
+        when=("evaluated_after_control",),
+        when_not=("evaluation_passed",),
+    ),
+    Row(
+        "approve",
+        "evaluation_review",
+        "works",
+        needs=COSIGNED,
+        when_not=("evaluation_passed", "evaluated_after_control"),
+    ),
     *[Row("return", r, p, needs=("has_comment",)) for r, p in RETURNS_TO.items()],
     Row("require_remediation", "listed", "plan_filing"),
     Row("require_remediation", "risk_control", "plan_filing"),
@@ -549,3 +565,23 @@ def test_label_tables_cover_the_modules_own_lists():
     assert set(STATES) <= set(STATE_LABELS_ZH)
     assert set(ACTIONS) <= set(ACTION_LABELS_ZH)
     assert set(GUARDS) <= set(GUARD_MESSAGES_ZH)
+
+
+def test_a_failed_evaluation_after_risk_control_goes_back_to_risk_control():
+    after_control = facts("cosigned_this_round", "evaluated_after_control")
+    assert fire("evaluation_review", "approve", after_control) == "risk_control"
+    after_works = facts("cosigned_this_round")
+    assert fire("evaluation_review", "approve", after_works) == "works"
+    passed = facts("cosigned_this_round", "evaluated_after_control", "evaluation_passed")
+    assert fire("evaluation_review", "approve", passed) == "released"
+
+
+def test_destination_tells_where_an_action_would_go_with_facts_assumed():
+    from workflows import destination
+
+    now = facts("evaluated_after_control")
+    assert (
+        destination("approve", "evaluation_review", now, cosigned_this_round=True) == "risk_control"
+    )
+    assert destination("approve", "evaluation_review", now) is None  # not co-signed yet
+    assert destination("return", "evaluation_review", now) == "evaluation"  # comment assumed

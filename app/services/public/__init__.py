@@ -17,6 +17,7 @@ from app.services.public.plot import (
     manifests_summary,
     notice_board,
     release,
+    reopened,
     timeline,
 )
 from app.services.public.register import (
@@ -32,6 +33,7 @@ from app.services.public.register import (
     all_public,
     filter_options,
     get_public,
+    is_public,
     item_json,
     oriented,
     parse_filters,
@@ -61,6 +63,7 @@ __all__ = [
     "filter_options",
     "geojson",
     "get_public",
+    "is_public",
     "item_json",
     "latest_progress",
     "manifests_summary",
@@ -69,6 +72,7 @@ __all__ = [
     "parse_filters",
     "public_url",
     "release",
+    "reopened",
     "search",
     "summary",
     "timeline",

@@ -161,7 +161,7 @@ def by_township() -> list[dict]:
     rows = db.session.execute(
         select(Site.township, Case.state, func.count())
         .join(Case, Case.id == Site.current_case_id)
-        .where(Case.state.in_(public_service.PUBLIC_STATES))
+        .where(public_service.is_public())
         .group_by(Site.township, Case.state)
     ).all()
     towns: dict[str, Counter] = defaultdict(Counter)

@@ -21,7 +21,7 @@ from app.services.public.register import (
     oriented,
     public_url,
 )
-from app.services.sites import PLANNED_USE_ZH
+from app.services.sites import PLANNED_USE_ZH, cleared_for_json
 
 
 def geojson(filters: Filters | None = None) -> dict:
@@ -42,6 +42,7 @@ def geojson(filters: Filters | None = None) -> dict:
                     "phase": PHASES[row.case.state],
                     "land_category": site.land_category,
                     "pollutants": [p["name"] for p in row.pollutants],
+                    "cleared_for": cleared_for_json(site),
                     "url": public_url("public.site", code=site.code),
                 },
             }
@@ -65,6 +66,12 @@ CSV_COLUMNS = [
     ("pollutants", "关注污染物"),
     ("listed_on", "列入名录日期"),
     ("released_on", "移出名录日期"),
+    # DESIGN §10: the use and category the plot was last cleared for, and whether
+    # it is being investigated again (a use change or the bureau reopened it).
+    ("cleared_use", "办结时适用用途"),
+    ("cleared_category", "办结时用地类别"),
+    ("cleared_on", "办结日期"),
+    ("reinvestigation", "重新调查中"),
     ("lon", "中心经度"),
     ("lat", "中心纬度"),
     ("url", "网页"),
@@ -130,6 +137,10 @@ def csv_bytes(filters: Filters | None = None) -> bytes:
             "released_on": dates.get(r.case.id, {}).get("released_on")
             if r.case.state == "released"
             else None,
+            "cleared_use": PLANNED_USE_ZH.get(s.cleared_use, s.cleared_use),
+            "cleared_category": s.cleared_category,
+            "cleared_on": s.cleared_on.isoformat() if s.cleared_on else None,
+            "reinvestigation": "是" if r.case.state in workflows.NON_PUBLIC_STATES else None,
             "lon": f"{s.lon:.6f}" if s.lon is not None else None,
             "lat": f"{s.lat:.6f}" if s.lat is not None else None,
             "url": public_url("public.site", code=s.code),

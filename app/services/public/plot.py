@@ -16,7 +16,7 @@ from app.models import Case, Filing, LedgerEvent, Manifest, Party, Site
 from app.services import clock
 from app.services import screening as screening_service
 from app.services.public.register import Row, item_json, oriented
-from app.services.sites import PLANNED_USE_ZH
+from app.services.sites import PLANNED_USE_ZH, cleared_for_json
 
 # ---------------------------------------------------------------- one plot
 
@@ -43,6 +43,8 @@ _TIMELINE_ACTIONS = (
     "complete_works",
     "start_evaluation",
     "evaluation_report",
+    "use_changed",
+    "reopen",
 )
 
 
@@ -60,7 +62,18 @@ def _timeline_entry(e: LedgerEvent) -> tuple[str, str] | None:
             return "released", _RELEASE_DECISIONS[src]
         if src == "evaluation_review" and dst == "works":
             return "evaluation_failed", "效果评估未达标，继续修复"
+        if src == "evaluation_review" and dst == "risk_control":
+            return "evaluation_failed", "效果评估未达标，继续实施风险管控"
         return None
+    if a == "use_changed":
+        return "use_changed", "规划用途变更"
+    if a == "reopen":
+        if detail.get("cause") == "use_changed":
+            return "reopened_for_use", (
+                "规划用途变更为比原调查评估时更敏感的第一类用地，原结论不再适用，"
+                "地块重新开展土壤污染状况调查"
+            )
+        return "reopened", "生态环境部门决定重新开展土壤污染状况调查"
     if a == "require_control":
         return "risk_control", "决定实施风险管控"
     if a == "require_remediation":
@@ -118,9 +131,34 @@ def timeline(site: Site) -> list[dict]:
         entry = _timeline_entry(e)
         if entry is None:
             continue
-        out.append({"date": day_of(e.at).isoformat(), "at": e.at, "event": entry[0],
-                    "label": entry[1]})  # fmt: skip
+        item = {"date": day_of(e.at).isoformat(), "at": e.at, "event": entry[0],
+                "label": entry[1]}  # fmt: skip
+        detail = e.detail or {}
+        if detail.get("decision"):  # numbered decisions (§10), printed as issued
+            item["decision"] = str(detail["decision"])[:60]
+        if isinstance(detail.get("provincial_decision"), dict):
+            item["provincial_decision"] = {
+                "number": str(detail["provincial_decision"].get("number") or "")[:100],
+                "date": detail["provincial_decision"].get("date"),
+            }
+        if entry[0] == "reopened_for_use":
+            item["basis"] = str(detail.get("comment") or "")[:300]
+        if entry[0] == "use_changed":  # the planning decision is public (第五十九条)
+            item["from_use"] = detail.get("from_use")
+            item["to_use"] = detail.get("to_use")
+            item["basis"] = str(detail.get("basis") or "")[:300]
+        out.append(item)
     return out
+
+
+def reopened(events: list[dict]) -> dict | None:
+    """Why the plot is being investigated again, when a use change reopened it."""
+    last = next((e for e in reversed(events) if e["event"] in ("reopened_for_use", "reopened")),
+                None)  # fmt: skip
+    released_after = last and any(e["event"] == "released" and e["at"] > last["at"] for e in events)
+    if last is None or released_after:
+        return None
+    return {"date": last["date"], "reason": last["label"], "basis": last.get("basis")}
 
 
 NOTICE_FIELDS = (
@@ -186,6 +224,8 @@ def release(case: Case) -> dict | None:
         "decision": _RELEASE_DECISIONS.get(event.from_state, "移出名录"),
         "route": {"evaluation_review": "evaluation", "survey_review": "survey",
                   "risk_assessment_review": "risk_assessment"}.get(event.from_state),
+        "number": (event.detail or {}).get("decision"),
+        "provincial_decision": (event.detail or {}).get("provincial_decision"),
     }  # fmt: skip
 
 
@@ -275,6 +315,7 @@ def manifests_summary(case: Case) -> dict | None:
 
 def detail_json(row: Row) -> dict:
     site = row.site
+    events = timeline(site)
     return {
         **item_json(row),
         "address": site.address,
@@ -285,7 +326,10 @@ def detail_json(row: Row) -> dict:
         "centroid": [site.lon, site.lat] if site.lat is not None else None,
         "boundary": oriented(site.boundary),
         "notice_board": notice_board(row.case),
-        "timeline": timeline(site),
+        "timeline": events,
         "evaluation": evaluation(row.case),
         "release": release(row.case),
+        "cleared_for": cleared_for_json(site),
+        "reopened": reopened(events),
+        "decisions": [e for e in events if "decision" in e],
     }

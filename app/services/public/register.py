@@ -19,16 +19,17 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import String, exists, false, func, literal, or_, select, union_all
+from sqlalchemy import String, exists, func, literal, or_, select, union_all
 
 import workflows
 from app.errors import NotFound, ValidationError
 from app.extensions import db
 from app.models import Case, Sample, Site
 from app.services import screening as screening_service
+from app.services.sites import cleared_for_json
 
-NON_PUBLIC_STATES = ("survey", "survey_review", "risk_assessment", "risk_assessment_review")
-PUBLIC_STATES = tuple(s for s in workflows.STATES if s not in NON_PUBLIC_STATES)
+NON_PUBLIC_STATES = workflows.NON_PUBLIC_STATES
+PUBLIC_STATES = workflows.PUBLIC_STATES
 EXCEEDING = ("above_screening", "above_intervention")
 LEVEL_RANK = {"above_screening": 1, "above_intervention": 2}
 LEVEL_LABELS_ZH = {"above_screening": "超筛选值", "above_intervention": "超管制值"}
@@ -44,6 +45,11 @@ PHASES = {
     "evaluation": "evaluation",
     "evaluation_review": "evaluation",
     "released": "released",
+    # A plot that has been public and is investigated again (reopened, §10).
+    "survey": "reinvestigation",
+    "survey_review": "reinvestigation",
+    "risk_assessment": "reinvestigation",
+    "risk_assessment_review": "reinvestigation",
 }
 PHASE_LABELS_ZH = {
     "listed": "已列入名录",
@@ -51,6 +57,7 @@ PHASE_LABELS_ZH = {
     "remediation": "修复中",
     "evaluation": "效果评估中",
     "released": "已移出名录/无需列入",
+    "reinvestigation": "重新调查评估中",
 }
 # What each public state means to a neighbour, in one sentence.
 STATE_EXPLAINED_ZH = {
@@ -63,7 +70,18 @@ STATE_EXPLAINED_ZH = {
     "evaluation": "修复或管控已完成，第三方单位正在开展效果评估。",
     "evaluation_review": "效果评估报告正在接受生态环境部门与自然资源部门审查。",
     "released": "地块已移出名录或经调查评估无需列入名录，可依法进入用地程序。",
+    "survey": "地块重新开展土壤污染状况调查（如规划用途变更为更敏感的用途），调查评估完成前暂不开发利用。",
+    "survey_review": "重新开展的土壤污染状况调查报告正在接受审查。",
+    "risk_assessment": "重新调查发现污染物超过筛选值，正在开展风险评估。",
+    "risk_assessment_review": "重新开展的风险评估报告正在接受审查。",
 }
+
+
+def is_public():
+    """The plots the public may see: those that have been on the register (listed
+    or released) at least once; reopening does not take a plot off the public side."""
+    return Site.public_since.is_not(None)
+
 
 MAX_RADIUS_KM = 50.0
 EARTH_RADIUS_KM = 6371.0088
@@ -170,16 +188,10 @@ def parse_filters(args) -> Filters:
 
 def public_query(filters: Filters | None = None):
     """``select(Site, Case)`` of public plots with their latest case, filtered."""
-    query = (
-        select(Site, Case)
-        .join(Case, Case.id == Site.current_case_id)
-        .where(Case.state.in_(PUBLIC_STATES))
-    )
+    query = select(Site, Case).join(Case, Case.id == Site.current_case_id).where(is_public())
     f = filters or Filters()
     if f.state:
-        query = (
-            query.where(Case.state == f.state) if f.state in PUBLIC_STATES else query.where(false())
-        )
+        query = query.where(Case.state == f.state)
     if f.township:
         query = query.where(Site.township == f.township)
     if f.land_category:
@@ -343,7 +355,7 @@ def get_public(code: str) -> Row:
     pair = db.session.execute(
         select(Site, Case).join(Case, Case.id == Site.current_case_id).where(Site.code == code)
     ).first()
-    if pair is None or pair[1].state not in PUBLIC_STATES:
+    if pair is None or pair[0].public_since is None:
         raise NotFound("地块不存在或尚未公开")
     return _rows([pair])[0]
 
@@ -351,11 +363,7 @@ def get_public(code: str) -> Row:
 def filter_options() -> dict:
     """Choices for the register's filter form, from public plots only."""
     townships = db.session.scalars(
-        select(Site.township)
-        .join(Case, Case.id == Site.current_case_id)
-        .where(Case.state.in_(PUBLIC_STATES))
-        .distinct()
-        .order_by(Site.township)
+        select(Site.township).where(is_public()).distinct().order_by(Site.township)
     ).all()
     # One probe per pollutant of the standard (a few dozen index lookups on
     # (pollutant_key, level)) instead of a DISTINCT over every sample.
@@ -363,12 +371,7 @@ def filter_options() -> dict:
         select(literal(p.key, String).label("key")).where(
             select(Sample.id)
             .join(Site, Site.current_case_id == Sample.case_id)
-            .join(Case, Case.id == Sample.case_id)
-            .where(
-                Sample.pollutant_key == p.key,
-                Sample.level.in_(EXCEEDING),
-                Case.state.in_(PUBLIC_STATES),
-            )
+            .where(Sample.pollutant_key == p.key, Sample.level.in_(EXCEEDING), is_public())
             .exists()
         )
         for p in screening_service.all_pollutants()
@@ -389,21 +392,26 @@ def filter_options() -> dict:
 
 def summary() -> dict:
     """Counts for the register's header: by phase, over public plots."""
+    public = is_public().label("public")
     rows = db.session.execute(
-        select(Case.state, func.count())
+        select(Case.state, public, func.count())
         .join(Site, Site.current_case_id == Case.id)
-        .group_by(Case.state)
+        .group_by(Case.state, public)
     ).all()
-    by_state = {s: n for s, n in rows}
+    by_state: dict[str, int] = {}
     phases = {p: 0 for p in PHASE_LABELS_ZH}
-    for s, n in by_state.items():
-        if s in PHASES:
-            phases[PHASES[s]] += n
+    pre_listing = 0
+    for state, shown, n in rows:
+        if not shown:
+            pre_listing += n
+            continue
+        by_state[state] = by_state.get(state, 0) + n
+        phases[PHASES[state]] += n
     return {
-        "public": sum(n for s, n in by_state.items() if s in PUBLIC_STATES),
+        "public": sum(by_state.values()),
         "phases": phases,
         "by_state": {s: by_state.get(s, 0) for s in PUBLIC_STATES},
-        "pre_listing": sum(n for s, n in by_state.items() if s in NON_PUBLIC_STATES),
+        "pre_listing": pre_listing,
     }
 
 
@@ -431,6 +439,9 @@ def item_json(row: Row) -> dict:
         "state_label": workflows.STATE_LABELS_ZH[row.case.state],
         "land_category": row.site.land_category,
         "pollutants": row.pollutants,
+        # DESIGN §10: what use it was cleared for, and whether it is investigated again.
+        "cleared_for": cleared_for_json(row.site),
+        "reinvestigation": row.case.state in NON_PUBLIC_STATES,
         "url": public_url("public.site", code=row.site.code),
     }
     if row.distance_km is not None:
