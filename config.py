@@ -88,6 +88,11 @@ class Config:
             "STORAGE_DIR": os.environ.get("STORAGE_DIR") or str(instance / "storage"),
             "TRANSFER_NOTICE_WORKING_DAYS": _int_env("TRANSFER_NOTICE_WORKING_DAYS", 5),
             "TRANSFER_DISCREPANCY_PCT": _int_env("TRANSFER_DISCREPANCY_PCT", 10),
+            # Statutory clocks (DESIGN.md §11; workflows/deadlines.py).
+            "REVIEW_WORKING_DAYS": _int_env("REVIEW_WORKING_DAYS", 20),
+            "REVISION_WORKING_DAYS": _int_env("REVISION_WORKING_DAYS", 30),
+            "MONITORING_INTERVAL_DAYS": _int_env("MONITORING_INTERVAL_DAYS", 180),
+            "TIPOFF_REPLY_WORKING_DAYS": _int_env("TIPOFF_REPLY_WORKING_DAYS", 15),
             "COUNTY_NAME": os.environ.get("COUNTY_NAME") or cls.COUNTY_NAME,
             "COUNTY_CODE": os.environ.get("COUNTY_CODE") or cls.COUNTY_CODE,
             "DECISION_PREFIX": os.environ.get("DECISION_PREFIX") or cls.DECISION_PREFIX,

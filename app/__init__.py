@@ -111,7 +111,7 @@ def register_blueprints(app: Flask) -> None:
     def healthz():
         return {"ok": True}
 
-    for name in ("public", "portal", "review"):
+    for name in ("public", "portal", "review", "inbox"):
         try:
             module = __import__(f"app.{name}", fromlist=["bp"])
         except ModuleNotFoundError as exc:

@@ -1,4 +1,5 @@
-"""The CLI of DESIGN.md §8: ``flask --app wsgi parties|users|ledger|demo|backup|restore``."""
+"""The CLI of DESIGN.md §8 and §11: ``flask --app wsgi parties|users|ledger|demo|backup|restore|
+documents|deadlines``."""
 
 from __future__ import annotations
 
@@ -239,7 +240,31 @@ def documents_run():
         sys.exit(1)
 
 
+deadlines_cli = AppGroup("deadlines", help="法定期限 / statutory deadlines")
+
+
+@deadlines_cli.command("remind")
+@click.option("--as-of", "as_of", default=None, help="YYYY-MM-DD（默认今天，北京时间）")
+def deadlines_remind(as_of):
+    """Daily (cron): one reminder per overdue deadline, owner user and day;
+    idempotent. Prints a JSON line {"as_of", "overdue", "reminders_sent"} last."""
+    import json
+    from datetime import date
+
+    from app.services import deadlines
+
+    day = None
+    if as_of:
+        try:
+            day = date.fromisoformat(as_of)
+        except ValueError:
+            raise click.BadParameter("须为 YYYY-MM-DD", param_hint="--as-of") from None
+    result = deadlines.remind(day)
+    click.echo(json.dumps(result, ensure_ascii=False))
+
+
 def register(app: Flask) -> None:
+    app.cli.add_command(deadlines_cli)
     app.cli.add_command(documents_cli)
     app.cli.add_command(parties_cli)
     app.cli.add_command(users_cli)

@@ -328,8 +328,21 @@ class Demo:
                  "reason": "在某地块调查报告中篡改检测数据，出具虚假报告（土壤污染防治法第九十条）"},
             )  # fmt: skip
 
+        def tipoffs():
+            """A hotline tip-off handed over to natural resources, and a web one waiting."""
+            from app.services import tipoff_desk, tipoffs
+
+            tipoff, _code = tipoff_desk.record(self.u("env_officer"), {
+                "channel": "hotline", "township": "护国乡", "location": "护国乡邦外村后山采石场",
+                "description": "采石场夜间向山沟倾倒不明废渣，下雨后沟水发黑，村民担心污染农田。"})  # fmt: skip
+            tipoff_desk.hand_over(self.u("env_officer"), tipoff.id, {
+                "agency": "陇川县自然资源局", "note": "涉及非法采矿，转自然资源部门查处；废渣去向由本局跟踪。"})  # fmt: skip
+            tipoffs.create(township="章凤镇", location="章凤镇老糖厂围墙外",
+                           description="围墙外堆放的旧设备有油状液体渗出，附近有小孩玩耍。")  # fmt: skip
+
         return [(datetime(2026, 3, 16, 10, 0, tzinfo=clock.CHINA_TZ), succession),
-                (datetime(2025, 11, 4, 15, 0, tzinfo=clock.CHINA_TZ), ban)]  # fmt: skip
+                (datetime(2025, 11, 4, 15, 0, tzinfo=clock.CHINA_TZ), ban),
+                (datetime(2026, 6, 2, 9, 20, tzinfo=clock.CHINA_TZ), tipoffs)]  # fmt: skip
 
     def evaluation(self, key: str, passed: bool) -> None:
         cases.assign(
@@ -499,10 +512,15 @@ def build_demo(end: datetime | None = None) -> str:
 
     with clock.frozen(latest + timedelta(days=1)):
         issued = documents.run_pending(limit=10_000)
+    # Today's reminders (催办) of the deadlines the demo's history has let pass (§11).
+    from app.services import deadlines
+
+    reminded = deadlines.remind()
     states = db.session.execute(select(Case.state, func.count()).group_by(Case.state)).all()
     lines = [
         f"演示县已创建：{len(PLOTS)} 个地块，签发回执与联单 {issued['rendered']} 份。"
-        f"用户密码均为 {DEMO_PASSWORD}"
+        f"用户密码均为 {DEMO_PASSWORD}",
+        f"逾期期限 {reminded['overdue']} 项，今日催办 {reminded['reminders_sent']} 条。",
     ]
     lines += [f"  用户 {u[0]}（{u[4]}）" for u in USERS]
     lines += [f"  {state}: {n}" for state, n in sorted(states)]

@@ -14,6 +14,7 @@ from markupsafe import Markup
 import workflows
 from app.i18n_strings import N_
 from app.services import clock
+from workflows import deadlines as deadline_rules
 
 _NODE_W, _NODE_H, _GAP_X, _GAP_Y = 132, 40, 38, 56
 
@@ -351,9 +352,11 @@ NAV = {
     "contractor": [("portal.index", N_("我的案件")), ("portal.manifests", N_("转运联单"))],
     "evaluator": [("portal.index", N_("我的案件"))],
     "facility": [("portal.manifests", N_("接收联单"))],
-    "bureau": [("review.queue", N_("审查工作台")), ("review.cases", N_("全部案件")),
+    "bureau": [("review.queue", N_("审查工作台")), ("review.deadlines", N_("期限台账")),
+               ("review.cases", N_("全部案件")),
                ("review.manifests", N_("转运联单")), ("review.parties", N_("单位")),
-               ("review.tipoffs", N_("举报线索")), ("review.ledger", N_("问责台账"))],
+               ("review.tipoffs", N_("举报线索")), ("review.ledger", N_("问责台账")),
+               ("public.indicators", N_("统计指标"))],
     "admin": [("review.parties", N_("单位")), ("review.ledger", N_("问责台账"))],
 }  # fmt: skip
 
@@ -383,6 +386,31 @@ def nav_items() -> list[tuple[str, str]]:
     return [(e, _(label)) for e, label in items if e in endpoints]
 
 
+def notification_text(n: dict) -> str:
+    """A notice in the reader's language, from the values it was made of."""
+    from app.services.notifications import LABEL_PARAMS, TEXTS
+
+    params = n.get("params") or {}
+    if n.get("kind") not in TEXTS or not params:
+        return n.get("text", "")
+    values = {k: tr(str(v)) if k in LABEL_PARAMS else str(v) for k, v in params.items()}
+    try:
+        return _(TEXTS[n["kind"]], **values)
+    except (KeyError, ValueError, TypeError):  # a notice older than its template
+        return n.get("text", "")
+
+
+def unread_notifications() -> int:
+    """The badge beside 通知 in the navigation (one indexed count per page)."""
+    from flask_login import current_user
+
+    from app.services.notifications import unread_count
+
+    if not current_user.is_authenticated:
+        return 0
+    return unread_count(current_user._get_current_object())
+
+
 def register(app: Flask) -> None:
     from app.services.filings import KIND_LABELS_ZH
     from app.services.sites import PLANNED_USE_ZH, TRIGGER_ZH
@@ -402,6 +430,8 @@ def register(app: Flask) -> None:
         return {
             "get_locale": get_locale,
             "nav_items": nav_items,
+            "unread_notifications": unread_notifications,
+            "notification_text": notification_text,
             "url_rules": {rule.endpoint for rule in app.url_map.iter_rules()},
             # The label dicts stay Chinese where they are defined (workflows/,
             # the services); here they are translated for the reader.
@@ -417,4 +447,6 @@ def register(app: Flask) -> None:
             "EXPECTED": {k: (tr(who), tr(what)) for k, (who, what) in EXPECTED.items()},
             "FIELD_LABELS": translated(FIELD_LABELS_ZH),
             "BASIS_LABELS": translated(BASIS_LABELS_ZH),
+            "DEADLINE_LABELS": translated(deadline_rules.KIND_LABELS_ZH),
+            "DEADLINE_OWNER_LABELS": translated(deadline_rules.OWNER_LABELS_ZH),
         }

@@ -120,6 +120,12 @@ def endpoints(t: dict) -> list[dict]:
         {"name": "notice_pdf", "path": f"/sites/{t['site_code']}/notice.pdf"},
         {"name": "review_queue", "path": "/review/", "auth": "session"},
         {"name": "case_api", "path": f"/api/v1/cases/{t['case_id']}", "auth": "bearer"},
+        # §11: the bureau's agenda, overdue only, a page in the middle of it.
+        {
+            "name": "deadlines_api",
+            "path": "/api/v1/deadlines?overdue=1&page=5&per_page=50",
+            "auth": "bearer",
+        },
     ]
 
 

@@ -59,6 +59,7 @@ LABELS = {
     "notice_pdf": "/sites/<code>/notice.pdf",
     "review_queue": "/review/ (officer)",
     "case_api": "/api/v1/cases/<id> (token)",
+    "deadlines_api": "/api/v1/deadlines?overdue=1 (token)",
     "healthz_end": "/healthz (again, at the end)",
 }
 
@@ -441,6 +442,12 @@ def _endpoints(t: dict) -> list[dict]:
         {"name": "notice_pdf", "path": f"/sites/{t['site_code']}/notice.pdf"},
         {"name": "review_queue", "path": "/review/", "auth": "session"},
         {"name": "case_api", "path": f"/api/v1/cases/{t['case_id']}", "auth": "bearer"},
+        # §11: the bureau's agenda, overdue only, a page in the middle of it.
+        {
+            "name": "deadlines_api",
+            "path": "/api/v1/deadlines?overdue=1&page=5&per_page=50",
+            "auth": "bearer",
+        },
     ]
 
 

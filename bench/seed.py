@@ -12,6 +12,7 @@ processor, so SQLite and PostgreSQL store exactly what the ORM would.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import heapq
 import random
@@ -27,7 +28,9 @@ from sqlalchemy import func, select, text
 
 from app.extensions import db
 from app.services.ledger import canonical
+from app.services.workdays import add_workdays
 from workflows import PUBLIC_STATES
+from workflows import deadlines as deadline_rules
 from workflows import decisions as decision_rules
 
 BENCH_PASSWORD = "Bench-Password-2026"  # noqa: S105 (benchmark data only, printed)
@@ -84,9 +87,12 @@ DEPTHS = (0.2, 0.5, 1.0, 1.5, 2.0, 3.0, 4.5, 6.0)
 # ---------------------------------------------------------------- bulk writer
 
 # Parents before children, so PostgreSQL's foreign keys hold at every flush.
+_add_workdays = functools.lru_cache(maxsize=4096)(add_workdays)  # a few hundred distinct days
+
 TABLE_ORDER = (
     "parties", "users", "sites", "cases", "responsibilities", "assignments", "filings",
-    "documents", "samples", "reviews", "decisions", "manifests", "bans", "ledger_events",
+    "documents", "samples", "reviews", "decisions", "deadlines", "manifests", "bans",
+    "ledger_events",
 )  # fmt: skip
 
 
@@ -192,7 +198,8 @@ class _Plot:
                  "backgrounds", "landholder", "responsible", "surveyor", "contractor",
                  "evaluator", "facility", "state", "round", "version", "state_since",
                  "updated_at", "created_at", "offsite", "exceed", "samples_left",
-                 "survey_filings_left", "manifests", "events", "steps_done", "address", "site_row")  # fmt: skip
+                 "survey_filings_left", "manifests", "events", "steps_done", "address", "site_row",
+                 "clocks", "plan_end")  # fmt: skip
 
 
 class Seeder:
@@ -680,6 +687,7 @@ class Seeder:
         p.survey_filings_left = sum(1 for s in steps if s[1] == "survey_report")
         p.events = []
         p.manifests = {}
+        p.clocks, p.plan_end = [], None
         groups = ["landholder"] * 12 + ["landbank"]
         group = rng.choice(groups)
         holder_i = rng.randrange(len(self.parties[group]))
@@ -711,11 +719,33 @@ class Seeder:
         })  # fmt: skip
         for m in p.manifests.values():
             self.writer.add("manifests", m)
+        for row in p.clocks:
+            self.writer.add("deadlines", {"id": self.next_id("deadlines"), **row})
         for k, (at, kwargs) in enumerate(p.events):
             heapq.heappush(heap, (int(at.timestamp() * 1_000_000), ordinal, k, at, kwargs))
 
     def _event(self, p: _Plot, at, action, actor, **kwargs) -> None:
         p.events.append((at, {"case_id": p.case_id, "actor": actor, "action": action, **kwargs}))
+        self._clocks(p, at, action, kwargs.get("from_state"), kwargs.get("to_state"))
+
+    def _clocks(self, p: _Plot, at, action, from_state, to_state) -> None:
+        """``services.deadlines.on_event``: close what the event meets, open what it starts."""
+        day = (at + timedelta(hours=8)).date()
+        for row in p.clocks:
+            if row["closed_on"] is None and deadline_rules.closes(row["kind"], action, to_state):
+                row.update(closed_on=day, met=day <= row["due"])
+        for o in deadline_rules.to_open(action, from_state, to_state):
+            rule = deadline_rules.RULES[o.kind]
+            if o.kind == "works_end":
+                due = date.fromisoformat(p.plan_end) if p.plan_end else None
+            elif rule.count == "working":
+                due = _add_workdays(day, rule.default)
+            else:
+                due = day + timedelta(days=rule.default)
+            if due is not None:
+                p.clocks.append({"case_id": p.case_id, "county": self.county, "kind": o.kind,
+                                 "owner": o.owner, "due": due, "opened_on": day, "opened_seq": None,
+                                 "closed_on": None, "closed_seq": None, "met": None})  # fmt: skip
 
     def _act(self, p: _Plot, at, actor, action, to_state, comment=None) -> None:
         """``cases.act``: round, version, state_since, a Review for bureau actions."""
@@ -983,6 +1013,7 @@ class Seeder:
             "end_date": (start + timedelta(days=150)).isoformat(),
             "groundwater_measures": "布设 4 口监测井，施工期每月监测地下水",
         }
+        p.plan_end = data["end_date"]
         self._assign(p, at, "contractor", p.contractor[0], p.landholder[1])
         self._filing(p, at, "remediation_plan", p.landholder[1], data, unit=p.contractor[0],
                      docs=["修复方案.pdf"])  # fmt: skip

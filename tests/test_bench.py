@@ -56,6 +56,21 @@ def test_seed_fills_every_state_and_the_chain_verifies(app, db):
         ).all()
         assert sorted(seqs) == list(range(1, row.last + 1))
     assert _count(db, Decision) > 0
+    # Statutory clocks as services.deadlines opens them: one open review per case in review.
+    from app.models import Deadline
+
+    for case in db.session.scalars(select(Case)):
+        open_kinds = db.session.scalars(
+            select(Deadline.kind).where(Deadline.case_id == case.id, Deadline.closed_on.is_(None))
+        ).all()
+        if case.state.endswith("_review"):
+            assert open_kinds == ["review"], (case.state, open_kinds)
+        if case.state in ("released", "listed"):
+            assert open_kinds == [], (case.state, open_kinds)
+        if case.state in ("survey", "risk_assessment", "plan_filing", "evaluation"):
+            assert set(open_kinds) <= {"revision"}, (case.state, open_kinds)
+        if case.state in ("risk_control", "works"):
+            assert len(open_kinds) == 1, (case.state, open_kinds)
     # The seeded officer can log in with the documented password.
     officer = db.session.scalar(select(User).where(User.username == "env_officer"))
     assert auth.authenticate(officer.username, result["password"]).id == officer.id

@@ -12,3 +12,6 @@ from app.api import routes  # noqa: E402,F401
 # The public part of the API (§7) lives in its own module.
 if importlib.util.find_spec("app.api.public_routes"):
     importlib.import_module("app.api.public_routes")
+
+# Deadlines and notifications (§11).
+importlib.import_module("app.api.clock_routes")

@@ -6,10 +6,13 @@ route is described here and every described path is registered.
 
 from __future__ import annotations
 
+from app.api.openapi_links import add_links, add_operation_ids
 from app.models import ASSIGNMENT_ROLES, MANIFEST_STATUSES, TRANSPORT_MODES
 from app.services.filings import KINDS
 from app.services.sites import LAND_CATEGORY, TRIGGERS
 from workflows import ACTIONS, STATES
+from workflows.deadlines import KINDS as DEADLINE_KINDS
+from workflows.deadlines import OWNERS as DEADLINE_OWNERS
 from workflows.decisions import KINDS as DECISION_KINDS
 
 CREDIT_CODE = {"type": "string", "minLength": 18, "maxLength": 18,
@@ -85,150 +88,6 @@ def _op(summary: str, responses: dict, *, body=None, params=(), secure=True, tag
 
 
 # operationId of every operation: the names links (below) and clients refer to.
-OPERATION_IDS = {
-    ("/tokens", "post"): "createToken",
-    ("/me", "get"): "getMe",
-    ("/screening", "post"): "screenSamples",
-    ("/sites", "post"): "registerSite",
-    ("/sites/{code}", "get"): "getSite",
-    ("/sites/{code}/transfer", "post"): "transferSite",
-    ("/sites/{code}/use-change", "post"): "changeSiteUse",
-    ("/cases", "get"): "listCases",
-    ("/cases/{case_id}", "get"): "getCase",
-    ("/cases/{case_id}/actions/{action}", "post"): "takeCaseAction",
-    ("/cases/{case_id}/filings", "post"): "createFiling",
-    ("/cases/{case_id}/filings", "get"): "listFilings",
-    ("/cases/{case_id}/ledger", "get"): "getCaseLedger",
-    ("/cases/{case_id}/assignments", "post"): "createAssignment",
-    ("/cases/{case_id}/manifests", "post"): "createManifest",
-    ("/cases/{case_id}/manifests", "get"): "listCaseManifests",
-    ("/cases/{case_id}/determinations", "post"): "proposeDetermination",
-    ("/cases/{case_id}/accountability", "get"): "getCaseAccountability",
-    ("/determinations/{determination_id}/sign", "post"): "signDetermination",
-    ("/manifests", "get"): "listManifests",
-    ("/manifests/{manifest_id}", "get"): "getManifest",
-    ("/manifests/{manifest_id}/{step}", "post"): "stepManifest",
-    ("/documents/{document_id}", "get"): "getDocument",
-    ("/parties", "post"): "createParty",
-    ("/parties/{ref}", "get"): "getParty",
-    ("/parties/{ref}/succession", "post"): "recordSuccession",
-    ("/parties/{ref}/dissolution", "post"): "recordDissolution",
-    ("/parties/{ref}/ban", "post"): "banParty",
-    ("/parties/{ref}/ban/lift", "post"): "liftPartyBan",
-    ("/parties/{ref}/credit", "get"): "getPartyCredit",
-    ("/public/parties/{code}/credit", "get"): "getPublicPartyCredit",
-    ("/ledger/verify", "get"): "verifyLedger",
-    ("/public/ledger/heads", "get"): "listPublicLedgerHeads",
-    ("/public/ledger/head", "get"): "getPublicLedgerHead",
-    ("/public/sites", "get"): "listPublicSites",
-    ("/public/sites/{code}", "get"): "getPublicSite",
-    ("/public/sites.geojson", "get"): "getPublicSitesGeojson",
-    ("/tipoffs", "get"): "listTipoffs",
-    ("/tipoffs/{tipoff_id}", "get"): "getTipoff",
-    ("/tipoffs/{tipoff_id}", "post"): "handleTipoff",
-    ("/tipoffs/{tipoff_id}/photos/{sha256}", "get"): "getTipoffPhoto",
-    ("/openapi.json", "get"): "getOpenapi",
-}
-
-
-def _to(operation_id: str, body: dict | None = None, description: str = "", **params: str) -> dict:
-    """An OpenAPI link to ``operation_id``: path parameters and, for actions,
-    the request body as runtime expressions over this response or request."""
-    link = {"operationId": operation_id, "parameters": params}
-    if body is not None:
-        link["requestBody"] = body
-    if description:
-        link["description"] = description
-    return link
-
-
-def _case_links(id_expr: str, version_expr: str | None) -> dict:
-    """Everything that follows from knowing a case (and, for actions, its version)."""
-    case = {"case_id": id_expr}
-    links = {
-        "GetCase": _to("getCase", **case),
-        "FileFiling": _to("createFiling", **case),
-        "ListFilings": _to("listFilings", **case),
-        "GetCaseLedger": _to("getCaseLedger", **case),
-        "GetCaseAccountability": _to("getCaseAccountability", **case),
-        "ListCaseManifests": _to("listCaseManifests", **case),
-        "CreateManifest": _to("createManifest", **case),
-        "CreateAssignment": _to("createAssignment", **case),
-        "ProposeDetermination": _to("proposeDetermination", **case),
-    }
-    if version_expr is not None:
-        links["TakeCaseAction"] = _to(
-            "takeCaseAction", {"version": version_expr},
-            "an action on the case with its live version (optimistic locking)", **case,
-        )  # fmt: skip
-    return links
-
-
-def _manifest_links(id_expr: str) -> dict:
-    return {"GetManifest": _to("getManifest", manifest_id=id_expr),
-            "StepManifest": _to("stepManifest", manifest_id=id_expr)}  # fmt: skip
-
-
-def _party_links(code_expr: str) -> dict:
-    ref = {"ref": code_expr}
-    return {
-        "GetParty": _to("getParty", **ref),
-        "GetPartyCredit": _to("getPartyCredit", **ref),
-        "GetPublicPartyCredit": _to("getPublicPartyCredit", code=code_expr),
-        "BanParty": _to("banParty", **ref),
-        "LiftPartyBan": _to("liftPartyBan", **ref),
-    }
-
-
-# (operationId, status) -> the links of that response: how one answer feeds the
-# next call (register a plot → its case → file → act; report a manifest →
-# dispatch → receive; propose a determination → sign). schemathesis' stateful
-# phase follows them (tests/security/test_schemathesis.py).
-LINKS: dict[tuple[str, str], dict] = {
-    ("registerSite", "201"): {
-        **_case_links("$response.body#/case/id", "$response.body#/case/version"),
-        "GetSite": _to("getSite", code="$response.body#/code"),
-        "TransferSite": _to("transferSite", code="$response.body#/code"),
-    },
-    ("getSite", "200"): {"TransferSite": _to("transferSite", code="$response.body#/code")},
-    ("getCase", "200"): _case_links("$response.body#/id", "$response.body#/version"),
-    ("takeCaseAction", "200"): _case_links("$response.body#/id", "$response.body#/version"),
-    ("listCases", "200"): {
-        "GetCase": _to("getCase", case_id="$response.body#/items/0/id"),
-        "TakeCaseAction": _to(
-            "takeCaseAction",
-            {"version": "$response.body#/items/0/version"},
-            case_id="$response.body#/items/0/id",
-        ),
-    },
-    ("createFiling", "201"): {
-        "GetCase": _to("getCase", case_id="$request.path.case_id"),
-        "ListFilings": _to("listFilings", case_id="$request.path.case_id"),
-    },
-    ("createManifest", "201"): _manifest_links("$response.body#/id"),
-    ("getManifest", "200"): {"StepManifest": _to("stepManifest", manifest_id="$response.body#/id")},
-    ("stepManifest", "200"): _manifest_links("$response.body#/id"),
-    ("listManifests", "200"): _manifest_links("$response.body#/items/0/id"),
-    ("proposeDetermination", "201"): {
-        "SignDetermination": _to("signDetermination", determination_id="$response.body#/id"),
-        "GetCase": _to("getCase", case_id="$response.body#/case_id"),
-    },
-    ("createParty", "201"): _party_links("$response.body#/credit_code"),
-}
-
-
-def _add_operation_ids(paths: dict) -> None:
-    for path, item in paths.items():
-        for method, op in item.items():
-            op["operationId"] = OPERATION_IDS[(path, method)]
-
-
-def _add_links(paths: dict) -> None:
-    by_id = {op["operationId"]: op for item in paths.values() for op in item.values()}
-    for (operation_id, status), links in LINKS.items():
-        by_id[operation_id]["responses"][status]["links"] = links
-
-
 def spec() -> dict:
     schemas = {
         "Error": _obj(
@@ -283,8 +142,10 @@ def spec() -> dict:
              "filings": {"type": "array", "items": {"$ref": "#/components/schemas/Filing"}},
              "responsibility": {"type": "object"},
              "manifests": {"type": "array", "items": {"$ref": "#/components/schemas/Manifest"}},
-             "decisions": {"type": "array", "items": {"$ref": "#/components/schemas/Decision"}}},
-            ["id", "state", "version", "allowed_actions", "filings", "responsibility", "decisions"],
+             "decisions": {"type": "array", "items": {"$ref": "#/components/schemas/Decision"}},
+             "deadlines": {"type": "array", "items": {"$ref": "#/components/schemas/Deadline"}}},
+            ["id", "state", "version", "allowed_actions", "filings", "responsibility", "decisions",
+             "deadlines"],
             extra=True,
         ),
         "ActionInput": _obj({"version": {"type": "integer"},
@@ -299,6 +160,20 @@ def spec() -> dict:
                           "date": DATE, "to_state": {"type": "string", "enum": STATES},
                           "provincial_decision": {"type": ["object", "null"]}},
                          ["number", "kind", "date", "to_state"], extra=True),
+        "Deadline": _obj({"kind": {"type": "string", "enum": list(DEADLINE_KINDS)}, "due": DATE,
+                          "owner": {"type": "string", "enum": list(DEADLINE_OWNERS)},
+                          "overdue": {"type": "boolean"}, "basis": {"type": "string"},
+                          "days_left": {"type": "integer"}},
+                         ["kind", "due", "owner", "overdue", "basis"], extra=True),
+        "AgendaItem": _obj({"case_id": {"type": "integer"}, "site_code": {"type": "string"},
+                            "kind": {"type": "string", "enum": list(DEADLINE_KINDS)}, "due": DATE,
+                            "owner": {"type": "string", "enum": list(DEADLINE_OWNERS)},
+                            "overdue": {"type": "boolean"}},
+                           ["case_id", "site_code", "kind", "due", "owner", "overdue"], extra=True),
+        "Notification": _obj({"id": {"type": "integer"}, "kind": {"type": "string"},
+                              "case_id": {"type": ["integer", "null"]}, "text": {"type": "string"},
+                              "at": {"type": "string"}, "read": {"type": "boolean"}},
+                             ["id", "kind", "case_id", "text", "at", "read"], extra=True),
         "UseChangeInput": _obj({"planned_use": {"type": "string", "enum": list(LAND_CATEGORY)},
                                 "basis": {"type": "string", "minLength": 1, "maxLength": 2000}},
                                ["planned_use", "basis"]),
@@ -500,6 +375,26 @@ def spec() -> dict:
                                              params=[PARTY_REF], tags=["parties"])},
         "/public/parties/{code}/credit": {"get": _op("A unit's public credit record", {**_ok("Any"), **_err(404)},
                                                      params=[SITE_CODE], secure=False, tags=["public"])},
+        "/deadlines": {"get": _op(
+            "The county's open statutory deadlines, soonest first (bureau, DESIGN §11)",
+            {**_ok(_obj({"items": {"type": "array", "items": {"$ref": "#/components/schemas/AgendaItem"}},
+                         "total": {"type": "integer"}, "page": {"type": "integer"}},
+                        ["items", "total", "page"])), **_err(400, 401, 403)},
+            params=[_param("owner", {"type": "string", "enum": list(DEADLINE_OWNERS)}, "query", False),
+                    _param("kind", {"type": "string", "enum": list(DEADLINE_KINDS)}, "query", False),
+                    _param("overdue", {"type": "string", "enum": ["0", "1", "true", "false"]}, "query", False),
+                    _param("page", {"type": "integer", "minimum": 1, "maximum": 100000}, "query", False),
+                    _param("per_page", {"type": "integer", "minimum": 1, "maximum": 200}, "query", False)],
+            tags=["deadlines"])},
+        "/notifications": {"get": _op(
+            "The caller's reminders and notices, newest first",
+            {**_ok(_obj({"items": {"type": "array", "items": {"$ref": "#/components/schemas/Notification"}},
+                         "unread": {"type": "integer"}}, ["items", "unread"], extra=True)), **_err(400, 401)},
+            params=[*PAGING, _param("unread", {"type": "string", "enum": ["0", "1"]}, "query", False)],
+            tags=["notifications"])},
+        "/notifications/{notification_id}/read": {"post": _op(
+            "Mark one of the caller's notifications read", {**_ok("Notification"), **_err(401, 404)},
+            params=[_param("notification_id", {"type": "integer", "minimum": 1})], tags=["notifications"])},
         "/ledger/verify": {"get": _op("Verify the whole chain (bureau)", {**_ok("LedgerVerify"), **_err(401, 403)},
                                       tags=["ledger"])},
         "/public/ledger/heads": {"get": _op("Published daily chain heads", {**_ok("Any"), **_err(400)},
@@ -518,7 +413,22 @@ def spec() -> dict:
             "responses": {"200": {"description": "a FeatureCollection",
                                   "content": {"application/geo+json": {"schema": {"type": "object"}}}}}}},
         "/tipoffs": {"get": _op("Tip-offs (bureau)", {**_ok("Any"), **_err(400, 401, 403)},
-                                tags=["tipoffs"])},
+                                tags=["tipoffs"]),
+                     "post": _op("Record a tip-off taken by the 12369 hotline, a letter or a visit "
+                                 "(bureau; DESIGN §11)", {**_ok("Any", 201), **_err(400, 401, 403, 415)},
+                                 body=_body(_obj({"channel": {"type": "string", "enum": ["hotline", "letter", "visit"]},
+                                                  "received_on": DATE,
+                                                  "township": {"type": "string", "minLength": 1, "maxLength": 50},
+                                                  "location": {"type": "string", "minLength": 1, "maxLength": 300},
+                                                  "description": {"type": "string", "minLength": 10, "maxLength": 5000}},
+                                                 ["channel", "township", "location", "description"])),
+                                 tags=["tipoffs"])},
+        "/tipoffs/{tipoff_id}/hand-over": {"post": _op(
+            "Hand a tip-off over to the competent agency (转办, bureau)",
+            {**_ok("Any"), **_err(400, 401, 403, 404, 415)},
+            body=_body(_obj({"agency": {"type": "string", "minLength": 1, "maxLength": 200}, "date": DATE,
+                             "note": {"type": "string", "maxLength": 5000}}, ["agency"])),
+            params=[_param("tipoff_id", PATH_INT)], tags=["tipoffs"])},
         "/tipoffs/{tipoff_id}": {
             "get": _op("A tip-off (bureau)", {**_ok("Any"), **_err(401, 403, 404)},
                        params=[_param("tipoff_id", PATH_INT)], tags=["tipoffs"]),
@@ -535,8 +445,8 @@ def spec() -> dict:
                           **_err(401, 403, 404)}}},
         "/openapi.json": {"get": _op("This document", _ok("Any"), secure=False, tags=["meta"])},
     }  # fmt: skip
-    _add_operation_ids(paths)
-    _add_links(paths)
+    add_operation_ids(paths)
+    add_links(paths)
     return {
         "openapi": "3.1.0",
         "info": {

@@ -10,6 +10,7 @@ from app.api.routes import bureau_only, json_body, login_required
 from app.errors import NotFound, ValidationError
 from app.response_cache import cached
 from app.services import public as public_service
+from app.services import tipoff_desk
 from app.services import tipoffs as tipoff_service
 
 
@@ -109,6 +110,23 @@ def update_tipoff(tipoff_id):
     bureau_only(g.user)
     tipoff = tipoff_service.update(g.user, tipoff_id, json_body())
     return jsonify(tipoff_service.to_json(tipoff))
+
+
+@bp.post("/tipoffs")
+@login_required
+def record_tipoff():
+    """§11: a tip-off received by the 12369 hotline, a letter or a visit (bureau)."""
+    bureau_only(g.user)
+    tipoff, code = tipoff_desk.record(g.user, json_body())
+    return jsonify({**tipoff_service.to_json(tipoff), "tracking_code": code}), 201
+
+
+@bp.post("/tipoffs/<int:tipoff_id>/hand-over")
+@login_required
+def hand_over_tipoff(tipoff_id):
+    """转办 to the competent agency (bureau)."""
+    bureau_only(g.user)
+    return jsonify(tipoff_service.to_json(tipoff_desk.hand_over(g.user, tipoff_id, json_body())))
 
 
 @bp.get("/tipoffs/<int:tipoff_id>/photos/<sha256>")

@@ -22,12 +22,15 @@ from app.models.cases import (
     Sample,
     Site,
 )
+from app.models.deadlines import Deadline, Notification
 from app.models.decisions import Decision, DecisionSequence
 from app.models.documents import Document, DocumentJob
 from app.models.ledger import LedgerEvent, LedgerHead, Lock
 from app.models.manifests import MANIFEST_STATUSES, TRANSPORT_MODES, Manifest
 from app.models.parties import PARTY_KINDS, PARTY_STATUSES, Ban, Party
 from app.models.tipoffs import (
+    TIPOFF_CHANNEL_LABELS_ZH,
+    TIPOFF_CHANNELS,
     TIPOFF_STATUS_LABELS_ZH,
     TIPOFF_STATUSES,
     Tipoff,
@@ -43,6 +46,8 @@ __all__ = [
     "PARTY_STATUSES",
     "RESPONSIBILITY_BASES",
     "ROLES",
+    "TIPOFF_CHANNELS",
+    "TIPOFF_CHANNEL_LABELS_ZH",
     "TIPOFF_STATUSES",
     "TIPOFF_STATUS_LABELS_ZH",
     "TRANSPORT_MODES",
@@ -50,6 +55,7 @@ __all__ = [
     "Assignment",
     "Ban",
     "Case",
+    "Deadline",
     "Decision",
     "DecisionSequence",
     "Determination",
@@ -61,6 +67,7 @@ __all__ = [
     "LedgerHead",
     "Lock",
     "Manifest",
+    "Notification",
     "Party",
     "Responsibility",
     "Review",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     String,
@@ -21,8 +22,13 @@ if TYPE_CHECKING:  # names in annotations; the mapper resolves them by class nam
     from app.models.accounts import User
     from app.models.cases import Site
 
-TIPOFF_STATUSES = ("received", "investigating", "closed")
-TIPOFF_STATUS_LABELS_ZH = {"received": "已受理", "investigating": "调查核实中", "closed": "已办结"}
+TIPOFF_STATUSES = ("received", "investigating", "handed_over", "closed")
+TIPOFF_STATUS_LABELS_ZH = {"received": "已受理", "investigating": "调查核实中",
+                           "handed_over": "已转办", "closed": "已办结"}  # fmt: skip
+# How a tip-off reached the bureau: the web form, the 12369 hotline, a letter, a visit.
+TIPOFF_CHANNELS = ("web", "hotline", "letter", "visit")
+TIPOFF_CHANNEL_LABELS_ZH = {"web": "网上举报", "hotline": "12369 热线", "letter": "来信",
+                            "visit": "来访"}  # fmt: skip
 
 
 class Tipoff(db.Model):
@@ -47,6 +53,13 @@ class Tipoff(db.Model):
         DateTime(timezone=True), default=utcnow, index=True
     )
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    channel: Mapped[str] = mapped_column(String(20), default="web")
+    # The reply clock (DESIGN §11): due TIPOFF_REPLY_WORKING_DAYS after receipt, met
+    # when the tip-off is closed or handed over to the competent agency (转办).
+    reply_due: Mapped[date | None] = mapped_column(Date, index=True)
+    replied_on: Mapped[date | None] = mapped_column(Date)
+    handed_over_to: Mapped[str | None] = mapped_column(String(200))
+    handed_over_on: Mapped[date | None] = mapped_column(Date)
 
     site: Mapped[Site | None] = relationship()
     photos: Mapped[list[TipoffPhoto]] = relationship(order_by="TipoffPhoto.id")

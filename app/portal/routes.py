@@ -20,7 +20,7 @@ from app.portal.forms import (
     SiteForm,
     apply_service_errors,
 )
-from app.services import cases, filings, manifests, sites
+from app.services import cases, clock, deadlines, filings, manifests, sites
 from app.services.filings import Upload
 
 PORTAL_ROLES = ("landholder", "contractor", "facility", "evaluator")
@@ -42,7 +42,11 @@ def index():
     page = request.args.get("page", 1, type=int)
     state = request.args.get("state") or None
     result = cases.list_for(_user(), state=state, page=max(page, 1), per_page=20)
-    return render_template("portal/index.html", result=result, state=state)
+    return render_template(
+        "portal/index.html", result=result, state=state, today=clock.today(),
+        own=deadlines.own(_user()),  # §11: the user's own clocks come first
+        clocks=deadlines.open_for_cases([c.id for c in result.items]),
+    )  # fmt: skip
 
 
 @bp.route("/sites/new", methods=["GET", "POST"])

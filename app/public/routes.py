@@ -14,6 +14,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_login import current_user
 
 import workflows
 from app import choices
@@ -240,9 +241,12 @@ def indicators():
         label="公开地块按乡镇分布",
     )
     rate = charts.rate_chart(data["safe_use"], data["targets"], label="污染地块安全利用率（按年）")
+    # §11: the bureau sees overdue deadlines by township (logged-in pages are never kept).
+    bureau = current_user.is_authenticated and current_user.role in ("bureau", "admin")
     return render_template(
         "public/indicators.html",
         data=data,
+        overdue_detail=indicator_service.overdue(current_user.county) if bureau else None,
         state_chart=state_chart,
         township_chart=township_chart,
         rate_chart=rate,

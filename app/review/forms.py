@@ -53,4 +53,48 @@ class UseChangeForm(FlaskForm):
     submit = SubmitField(_l("登记规划用途变更"))
 
 
-__all__ = ["BanForm", "PartyForm", "ResolveForm", "SuccessionForm", "UseChangeForm", "Regexp"]
+class TipoffRecordForm(FlaskForm):
+    """A tip-off taken by the 12369 hotline, a letter or a visit (DESIGN §11)."""
+
+    channel = SelectField(
+        _l("渠道"),
+        choices=options(
+            [("hotline", _l("12369 热线")), ("letter", _l("来信")), ("visit", _l("来访"))]
+        ),
+    )
+    received_on = DateField(_l("收到日期"), validators=[Optional()])
+    township = StringField(_l("乡镇"), validators=[DataRequired(REQUIRED), Length(max=50)])
+    location = StringField(_l("地点"), validators=[DataRequired(REQUIRED), Length(max=300)])
+    description = TextAreaField(
+        _l("举报内容"), validators=[DataRequired(REQUIRED), Length(max=5000)]
+    )
+    submit = SubmitField(_l("登记举报"))
+
+
+class TipoffStatusForm(FlaskForm):
+    status = SelectField(
+        _l("状态"),
+        choices=options([("investigating", _l("调查核实中")), ("closed", _l("已办结"))]),
+    )
+    note = TextAreaField(_l("处理情况（举报人可见；办结时必填）"), validators=[Length(max=5000)])
+    submit = SubmitField(_l("更新状态"))
+
+
+class TipoffHandOverForm(FlaskForm):
+    agency = StringField(_l("承办单位"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    date = DateField(_l("转办日期"), validators=[Optional()])
+    note = TextAreaField(_l("转办说明"), validators=[Length(max=5000)])
+    submit = SubmitField(_l("转办"))
+
+
+__all__ = [
+    "BanForm",
+    "PartyForm",
+    "ResolveForm",
+    "SuccessionForm",
+    "UseChangeForm",
+    "TipoffRecordForm",
+    "TipoffStatusForm",
+    "TipoffHandOverForm",
+    "Regexp",
+]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -15,12 +14,14 @@ from app import casepage
 from app.api.errors import log_service_error
 from app.errors import ServiceError
 from app.extensions import db
-from app.models import Case, LedgerEvent, Manifest, Party, Site
+from app.models import Case, Deadline, LedgerEvent, Manifest, Party, Site
 from app.response_cache import memo
 from app.review import bp
 from app.review.forms import BanForm, PartyForm, ResolveForm, SuccessionForm, UseChangeForm
 from app.services import cases as case_service
-from app.services import ledger, ledger_heads, manifests, parties, responsibility, use_change
+from app.services import clock, ledger, ledger_heads, manifests, parties, responsibility, use_change
+from app.services import deadlines as deadline_service
+from workflows import deadlines as deadline_rules
 
 # Cases waiting on the bureau, in the order the desk works through them.
 WAITING_STATES = ("survey_review", "risk_assessment_review", "plan_review", "evaluation_review",
@@ -68,20 +69,51 @@ def queue():
     stage = request.args.get("stage") or None
     if stage and stage not in WAITING_STATES:
         abort(400)
+    # Soonest statutory deadline first (§11), overdue ones on top; cases without a
+    # clock (listed, awaiting the route decision) after, longest waiting first.
+    next_due = (
+        select(func.min(Deadline.due))
+        .where(Deadline.case_id == Case.id, Deadline.closed_on.is_(None))
+        .correlate(Case)
+        .scalar_subquery()
+    )
     query = (
         _bureau_cases()
         .options(selectinload(Case.site), selectinload(Case.responsible_party))
         .where(Case.state.in_([stage] if stage else WAITING_STATES))
-        .order_by(Case.state_since, Case.id)
+        .order_by(next_due.is_(None), next_due, Case.state_since, Case.id)
     )
     counts = memo("queue_counts", _queue_counts, current_user.county)
     # The tab counts already hold the total: no second count over the same rows.
     page = db.paginate(query, per_page=30, max_per_page=100, error_out=False, count=False)
     page.total = counts.get(stage, 0) if stage else sum(counts.values())
     open_discrepancies = memo("open_discrepancies", _open_discrepancies, current_user.county)
+    clocks = deadline_service.open_for_cases([c.id for c in page.items])
     return render_template(
         "review/queue.html", page=page, counts=counts, stage=stage, stages=WAITING_STATES,
-        open_discrepancies=open_discrepancies,
+        open_discrepancies=open_discrepancies, clocks=clocks, today=clock.today(),
+    )  # fmt: skip
+
+
+@bp.get("/deadlines")
+def deadlines():
+    """The bureau's agenda (期限台账): open deadlines of the county, soonest first."""
+    owner = request.args.get("owner") or None
+    kind = request.args.get("kind") or None
+    overdue = request.args.get("overdue") == "1"
+    if (owner and owner not in deadline_rules.OWNERS) or (
+        kind and kind not in deadline_rules.KINDS
+    ):
+        abort(400)
+    today = clock.today()
+    query = deadline_service.agenda_query(current_user.county, owner=owner, kind=kind,
+                                          overdue=overdue, today=today)  # fmt: skip
+    page = db.paginate(query.order_by(Deadline.due, Deadline.id), per_page=50, max_per_page=200,
+                       error_out=False)  # fmt: skip
+    return render_template(
+        "review/deadlines.html", page=page, owner=owner, kind=kind, overdue=overdue,
+        today=today, rules=deadline_rules, to_json=deadline_service.to_json,
+        plots=deadline_service.plots_of([d.case_id for d in page.items]),
     )  # fmt: skip
 
 
@@ -255,22 +287,6 @@ def party(party_id):
     record = parties.credit_record(party, public=False)
     return render_template("review/party.html", party=party, record=record, ban_form=ban_form,
                            succession_form=succession_form)  # fmt: skip
-
-
-# ---------------------------------------------------------------- tip-offs
-
-
-@bp.get("/tipoffs")
-def tipoffs():
-    if current_user.role != "bureau":
-        abort(403)  # tip-offs carry reporters' words and photos: bureau staff only
-    if not importlib.util.find_spec("app.services.tipoffs"):
-        abort(404)
-    from app.services import tipoffs as tipoff_service
-
-    page = request.args.get("page", 1, type=int)
-    result = tipoff_service.list_for_bureau(page=max(page, 1))
-    return render_template("review/tipoffs.html", result=result)
 
 
 # ---------------------------------------------------------------- ledger

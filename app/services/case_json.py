@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 import workflows
 from app.extensions import db
 from app.models import Assignment, Case, Responsibility, Review, User
-from app.services import clock, decisions, parties
+from app.services import clock, deadlines, decisions, parties
 from app.services import filings as filing_service
 from app.services import manifests as manifest_service
 from app.services import sites as site_service
@@ -105,6 +105,10 @@ def to_json(case: Case, user: User, caps: set[str] | None = None) -> dict:
         "responsibility": responsibility_json(case, assignments),
         "assignments": [assignment_json(a) for a in assignments],
         "manifests": [manifest_service.to_json(m) for m in manifest_rows],
+        # DESIGN §11: the open clocks, soonest first (not for a former party).
+        "deadlines": [deadlines.to_json(d) for d in deadlines.open_for_case(case.id)]
+        if cutoff is None
+        else [],
         "decisions": [
             decisions.to_json(d)
             for d in decisions.for_case(case.id)

@@ -6,7 +6,10 @@ record events import none of the modules below; this module imports them.
 
 from __future__ import annotations
 
-from app.services import documents, events
+from app.extensions import db
+from app.models import Case
+from app.services import deadlines, documents, events, notifications
+from workflows import ACTION_LABELS_ZH, STATE_LABELS_ZH
 from workflows.filings import KINDS as FILING_KINDS
 
 
@@ -27,3 +30,89 @@ def issue_approval_receipt(event):
 def issue_manifest(event):
     """The 转运联单 itself, once the transfer is reported."""
     return documents.issue_later("manifest", event, manifest_id=documents.manifest_id_for(event))
+
+
+# ---------------------------------------------------------------- statutory clocks
+
+
+@events.on(events.ANY)
+def keep_deadlines(event):
+    """DESIGN §11: every case event may close deadlines it meets and open new ones."""
+    deadlines.on_event(event)
+
+
+# ---------------------------------------------------------------- the inbox
+
+
+def _case(event) -> Case | None:
+    return db.session.get(Case, event.case_id) if event.case_id else None
+
+
+def _plot(case: Case) -> dict:
+    return {"plot": case.site.name, "code": case.site.code}
+
+
+@events.on("return")
+def notify_returned(event):
+    """The filer's side learns its report came back, and why."""
+    case = _case(event)
+    owner = "evaluator" if event.to_state == "evaluation" else "responsible"
+    params = {**_plot(case), "stage": STATE_LABELS_ZH[event.from_state],
+              "comment": (event.detail or {}).get("comment") or ""}  # fmt: skip
+    notifications.notify(notifications.owner_users(case, owner), "returned", params,
+                         case_id=case.id)  # fmt: skip
+
+
+@events.on("approve", "require_remediation", "require_control")
+def notify_decided(event):
+    """The landholder and the responsible party learn of every decision on their case."""
+    case = _case(event)
+    number = (event.detail or {}).get("decision")
+    params = {**_plot(case), "action": ACTION_LABELS_ZH.get(event.action, event.action),
+              "from_state": STATE_LABELS_ZH[event.from_state],
+              "to_state": STATE_LABELS_ZH[event.to_state],
+              "number": number or ""}  # fmt: skip
+    notifications.notify(notifications.owner_users(case, "responsible"), "decided", params,
+                         case_id=case.id)  # fmt: skip
+
+
+@events.on("reopen")
+def notify_reopened(event):
+    case = _case(event)
+    params = {**_plot(case), "comment": (event.detail or {}).get("comment") or ""}
+    notifications.notify(notifications.owner_users(case, "responsible"), "reopened", params,
+                         case_id=case.id)  # fmt: skip
+
+
+@events.on("manifest_received")
+def notify_discrepancy(event):
+    """A received quantity far off the dispatch: the bureau and the contractor."""
+    detail = event.detail or {}
+    if detail.get("status") != "discrepancy":
+        return
+    case = _case(event)
+    users = notifications.bureau_users(case.site.county) + notifications.owner_users(
+        case, "contractor"
+    )
+    params = {**_plot(case), "manifest": detail.get("manifest"),
+              "pct": detail.get("difference_pct")}  # fmt: skip
+    notifications.notify(users, "discrepancy", params, case_id=case.id)
+
+
+ROLE_LABELS_ZH = {"contractor": "修复施工单位", "evaluator": "效果评估单位", "surveyor": "调查单位"}
+
+
+@events.on("assign", "remediation_plan")
+def notify_assigned(event):
+    """The engaged unit's users learn they may now act on the case (an assignment,
+    or the contractor named by a remediation plan)."""
+    detail = dict(event.detail or {})
+    if event.action == "remediation_plan":
+        if not detail.get("assigns_contractor"):
+            return
+        detail["role"] = "contractor"
+    case = _case(event)
+    party = notifications.assigned_party(case.id, detail.get("role"))
+    params = {**_plot(case), "role": ROLE_LABELS_ZH.get(detail.get("role"), detail.get("role"))}
+    notifications.notify(notifications.party_users({party} if party else set()), "assigned",
+                         params, case_id=case.id)  # fmt: skip

@@ -20,7 +20,9 @@ import io
 import math
 import secrets
 from dataclasses import dataclass
+from datetime import date
 
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -35,7 +37,7 @@ from app.models import (
     TipoffPhoto,
     User,
 )
-from app.services import clock, ledger, storage
+from app.services import clock, ledger, storage, workdays
 from app.services.uploads import sniff_image
 
 STATUS_LABELS_ZH = TIPOFF_STATUS_LABELS_ZH
@@ -170,8 +172,13 @@ def create(
     lat=None,
     lon=None,
     photos: list[bytes] | None = None,
+    channel: str = "web",
+    received_on: date | None = None,
+    recorded_by: User | None = None,
 ) -> tuple[Tipoff, str]:
-    """Record a tip-off; returns it and its tracking code (shown once). Commits."""
+    """Record a tip-off; returns it and its tracking code (shown once). Commits.
+    ``channel``, ``received_on`` and ``recorded_by`` are for one an officer took by
+    the 12369 hotline, by letter or in person (``tipoff_desk.record``)."""
     township = _clean_text(township, "township", "乡镇", max_len=50)
     location = _clean_text(location, "location", "地点", max_len=300)
     description = _clean_text(
@@ -199,6 +206,10 @@ def create(
         status="received",
         created_at=now,
         updated_at=now,
+        channel=channel,
+        reply_due=workdays.add_workdays(
+            received_on or clock.today(), current_app.config["TIPOFF_REPLY_WORKING_DAYS"]
+        ),
     )
     db.session.add(tipoff)
     db.session.flush()
@@ -213,9 +224,14 @@ def create(
                 height=photo.height,
             )
         )
+    note = (
+        "举报已提交，等待受理。"
+        if recorded_by is None
+        else f"举报已由工作人员登记（{received_on}）。"
+    )
     db.session.add(
-        TipoffEvent(tipoff_id=tipoff.id, status="received", note="举报已提交，等待受理。",
-                    public=True, at=now)
+        TipoffEvent(tipoff_id=tipoff.id, status="received", note=note, public=True, at=now,
+                    user_id=recorded_by.id if recorded_by else None)
     )  # fmt: skip
     db.session.commit()
     return tipoff, code
@@ -347,6 +363,8 @@ def get(user: User, tipoff_id: int, *, lock: bool = False) -> Tipoff:
 def _record(user: User, tipoff: Tipoff, *, note: str | None, public: bool, site_id=None) -> None:
     now = clock.now()
     tipoff.updated_at = now
+    if tipoff.status in ("closed", "handed_over") and tipoff.replied_on is None:
+        tipoff.replied_on = clock.today()  # the reply clock is met (§11)
     db.session.add(
         TipoffEvent(tipoff_id=tipoff.id, status=tipoff.status, note=note, public=public,
                     site_id=site_id, user_id=user.id, at=now)
@@ -479,6 +497,14 @@ def to_json(t: Tipoff) -> dict:
         "lon": t.lon,
         "description": t.description,
         "site_code": t.site_code,
+        "channel": t.channel,
+        "reply_due": t.reply_due.isoformat() if t.reply_due else None,
+        "replied_on": t.replied_on.isoformat() if t.replied_on else None,
+        "reply_overdue": t.replied_on is None
+        and t.reply_due is not None
+        and t.reply_due < clock.today(),
+        "handed_over_to": t.handed_over_to,
+        "handed_over_on": t.handed_over_on.isoformat() if t.handed_over_on else None,
         "created_at": clock.iso(t.created_at),
         "updated_at": clock.iso(t.updated_at),
         "photos": [
@@ -524,6 +550,10 @@ def public_json(t: Tipoff) -> dict:
         "created_at": clock.iso(t.created_at),
         "photos": len(t.photos),
         "site_code": site_code,
+        "reply_due": t.reply_due.isoformat() if t.reply_due else None,
+        "handed_over": {"agency": t.handed_over_to, "date": t.handed_over_on.isoformat()}
+        if t.handed_over_to and t.handed_over_on
+        else None,
         "events": [
             {
                 "status": e.status,

@@ -296,7 +296,9 @@ def test_a_plot_goes_from_registration_to_release_through_the_ui(
     expect(queue.locator("tbody tr")).to_have_count(4)
     expect(queue.locator("tbody tr").first).to_contain_text("原景罕糖厂地块")
     expect(queue.locator("tbody tr").last).to_contain_text(PLOT)
-    expect(queue.locator("tbody tr").first.locator("td").first).to_have_text("27 天")
+    expect(queue.locator("tbody tr").first.locator("td").nth(1)).to_have_text("27 天")
+    # Soonest review deadline first (DESIGN §11): the oldest survey is due first.
+    expect(queue.locator("tbody tr").first.get_by_test_id("due")).to_contain_text("审查时限")
     env.page.screenshot(path=str(screenshots / "review-queue.png"), full_page=True)
     env.open_case(desk=True)
     env.act("approve", "risk_assessment")

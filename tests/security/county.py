@@ -24,7 +24,7 @@ from pypdf import PdfWriter
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Case, Tipoff
+from app.models import Case, Notification, Tipoff
 from app.services import tipoffs as tipoff_service
 from tests.support import PASSWORD, Actor, World, bearer, make_party, make_user, new_credit_code
 
@@ -194,6 +194,9 @@ def build(world: World) -> County:
         government_code=government.credit_code,
         surveyor_code=w.surveyor.party.credit_code,
         other_landholder_code=w.other_landholder.party.credit_code,
+    )
+    refs["notification"] = db.session.scalar(
+        select(Notification.id).where(Notification.user_id == w.landholder.user.id).limit(1)
     )
     db.session.commit()
     return County(world=w, refs=refs)

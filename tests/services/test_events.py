@@ -72,4 +72,6 @@ def test_receipts_are_subscribed_to_filings_approvals_and_manifests():
         assert subscriptions.issue_filing_receipt in events.handlers_for(kind)
     assert subscriptions.issue_approval_receipt in events.handlers_for("approve")
     assert subscriptions.issue_manifest in events.handlers_for("manifest_reported")
-    assert events.handlers_for("cosign") == []
+    # A co-signature issues nothing; like every case event, it may move the clocks (§11).
+    assert events.handlers_for("cosign") == [subscriptions.keep_deadlines]
+    assert subscriptions.issue_approval_receipt in events.handlers_for("require_control")

@@ -196,6 +196,11 @@ def _pages(w, released: int, code: str) -> list[tuple[str, object, str]]:
         ("parties", officer, "/review/parties"),
         ("party", officer, f"/review/parties/{w.contractor.party.id}"),
         ("ledger", officer, "/review/ledger"),
+        ("deadlines agenda", officer, "/review/deadlines"),
+        ("tip-offs (review)", officer, "/review/tipoffs"),
+        ("indicators (bureau)", officer, "/indicators"),
+        ("inbox (review)", officer, "/inbox/"),
+        ("inbox (portal)", landholder, "/inbox/"),
         ("register", anon, "/"),
         ("map", anon, "/map"),
         ("public plot page", anon, f"/sites/{code}"),
@@ -326,7 +331,8 @@ def test_every_label_shown_from_a_dict_is_in_the_catalog(app):
     from app import casepage, ui, web_errors
     from app.models import TIPOFF_STATUS_LABELS_ZH
     from app.public import routes as public_routes
-    from app.services import documents, filings, manifests, public, sites
+    from app.services import documents, filings, manifests, notifications, public, sites
+    from workflows import deadlines as deadline_rules
     from workflows import decisions
 
     dicts = {
@@ -335,6 +341,10 @@ def test_every_label_shown_from_a_dict_is_in_the_catalog(app):
         "workflows.GUARD_MESSAGES_ZH": workflows.GUARD_MESSAGES_ZH,
         "filings.KIND_LABELS_ZH": filings.KIND_LABELS_ZH,
         "workflows.decisions.KIND_LABELS_ZH": decisions.KIND_LABELS_ZH,
+        "workflows.deadlines.KIND_LABELS_ZH": deadline_rules.KIND_LABELS_ZH,
+        "workflows.deadlines.OWNER_LABELS_ZH": deadline_rules.OWNER_LABELS_ZH,
+        "deadline bases": {k: r.basis_zh for k, r in deadline_rules.RULES.items()},
+        "notifications.KIND_LABELS_ZH": notifications.KIND_LABELS_ZH,
         "sites.PLANNED_USE_ZH": sites.PLANNED_USE_ZH,
         "sites.TRIGGER_ZH": sites.TRIGGER_ZH,
         "manifests.STATUS_LABELS_ZH": manifests.STATUS_LABELS_ZH,

@@ -37,11 +37,15 @@ def test_the_queue_lists_waiting_cases_oldest_first_with_days_waiting(login_as, 
     doc = page(login_as(world.env.user).get("/review/"))
     rows = _queue_rows(doc)
     names = [doc.text(doc.all("a", under=r)[0]) for r in rows]
-    assert names == ["四十天前提交的地块", "二十天前提交的地块", "九天前列入名录的地块",
-                     "三天前提交的地块"]  # fmt: skip
+    # Soonest statutory deadline first (DESIGN §11); a listed case has no clock of its
+    # own and comes after the reviews that do.
+    assert names == ["四十天前提交的地块", "二十天前提交的地块", "三天前提交的地块",
+                     "九天前列入名录的地块"]  # fmt: skip
     for row, name in zip(rows, names, strict=True):
         days = waiting[name][0]
-        assert doc.text(doc.all("td", under=row)[0]) == f"{days} 天"
+        assert doc.text(doc.all("td", under=row)[1]) == f"{days} 天"
+    overdue = [doc.text(doc.all("a", under=r)[0]) for r in rows if r.get("data-overdue")]
+    assert overdue == ["四十天前提交的地块"]  # 20 working days have passed
     stages = doc.text(doc.one("ul", data_testid="stage-tabs"))
     assert "全部待办 4" in stages and "调查报告审查 2" in stages
 

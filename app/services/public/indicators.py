@@ -23,9 +23,10 @@ from sqlalchemy import func, or_, select
 
 import workflows
 from app.extensions import db
-from app.models import Case, LedgerEvent, Site
+from app.models import Case, Deadline, LedgerEvent, Site
 from app.services import clock
 from app.services.public import register as public_service
+from workflows import deadlines as deadline_rules
 
 TARGETS = ((2020, 0.90), (2030, 0.95))
 
@@ -174,6 +175,34 @@ def by_township() -> list[dict]:
     ]  # fmt: skip
 
 
+def overdue(county: str | None = None) -> dict:
+    """Open statutory deadlines past due (DESIGN §11), by kind and by township. The
+    public page shows the totals; the bureau sees the townships as well."""
+    query = (
+        select(Site.township, Deadline.kind, func.count())
+        .join(Case, Case.id == Deadline.case_id)
+        .join(Site, Site.id == Case.site_id)
+        .where(Deadline.closed_on.is_(None), Deadline.due < clock.today())
+        .group_by(Site.township, Deadline.kind)
+    )
+    if county:
+        query = query.where(Deadline.county == county)
+    by_kind: Counter = Counter()
+    towns: dict[str, Counter] = defaultdict(Counter)
+    for township, kind, n in db.session.execute(query):
+        by_kind[kind] += n
+        towns[township][kind] += n
+    return {
+        "total": sum(by_kind.values()),
+        "by_kind": {k: by_kind.get(k, 0) for k in deadline_rules.KINDS},
+        "by_township": [
+            {"township": t, "kinds": {k: c.get(k, 0) for k in deadline_rules.KINDS},
+             "total": sum(c.values())}
+            for t, c in sorted(towns.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
+        ],
+    }  # fmt: skip
+
+
 def compute() -> dict:
     """Everything the indicators page shows, from two queries over the ledger."""
     histories = site_histories()
@@ -189,6 +218,7 @@ def compute() -> dict:
         "public": summary["public"],
         "pre_listing": summary["pre_listing"],
         "by_township": by_township(),
+        "overdue": overdue(),
         "safe_use": [r.to_json() for r in rates],
         "current": rates[-1].to_json() if rates else None,
         "targets": [{"year": y, "rate": t} for y, t in TARGETS],
