@@ -59,7 +59,9 @@ class Config:
     # Printed QR codes point here (the public address of the site), not at
     # whatever host a request came in on.
     PUBLIC_BASE_URL = ""
+    PUBLIC_BASE_URL_REQUIRED = False
     TIPOFF_RATE_LIMIT = "5 per hour"
+    PDF_RENDER_RATE_LIMIT = "20 per minute"  # notice PDFs rendered afresh, per address
     TIPOFF_MIN_FILL_SECONDS = 5
     PROXY_FIX_X_FOR = 0
     # Public answers and derived values kept per process until the ledger head
@@ -93,6 +95,10 @@ class Config:
             "REVISION_WORKING_DAYS": _int_env("REVISION_WORKING_DAYS", 30),
             "MONITORING_INTERVAL_DAYS": _int_env("MONITORING_INTERVAL_DAYS", 180),
             "TIPOFF_REPLY_WORKING_DAYS": _int_env("TIPOFF_REPLY_WORKING_DAYS", 15),
+            # Browser sessions end after this long without a request, and this long
+            # after login whatever happens (issue 17, ASVS 7.3).
+            "SESSION_IDLE_MINUTES": _int_env("SESSION_IDLE_MINUTES", 30),
+            "SESSION_ABSOLUTE_HOURS": _int_env("SESSION_ABSOLUTE_HOURS", 12),
             "COUNTY_NAME": os.environ.get("COUNTY_NAME") or cls.COUNTY_NAME,
             "COUNTY_CODE": os.environ.get("COUNTY_CODE") or cls.COUNTY_CODE,
             "DECISION_PREFIX": os.environ.get("DECISION_PREFIX") or cls.DECISION_PREFIX,
@@ -102,6 +108,13 @@ class Config:
             ),
             "LEDGER_SIGNING_KEY": os.environ.get("LEDGER_SIGNING_KEY") or None,
             "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", cls.PUBLIC_BASE_URL),
+            # Hosts the app answers for (comma-separated); any other Host header is a
+            # 400 (Flask's TRUSTED_HOSTS). Empty: any host (URLs never come from it
+            # where PUBLIC_BASE_URL is set).
+            "TRUSTED_HOSTS": [
+                h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h.strip()
+            ]
+            or None,
             # memory:// suits one process; several workers share e.g. redis://host:6379/0.
             "RATELIMIT_STORAGE_URI": os.environ.get(
                 "RATELIMIT_STORAGE_URI", cls.RATELIMIT_STORAGE_URI
@@ -115,6 +128,10 @@ class Config:
             settings["SECRET_KEY"] = secret
         elif cls.SECRET_KEY_REQUIRED:
             raise RuntimeError("SECRET_KEY must be set outside development and testing")
+        if cls.PUBLIC_BASE_URL_REQUIRED and not settings["PUBLIC_BASE_URL"]:
+            # Printed QR codes, receipts, canonical links and open data must not take
+            # their address from a request's Host header (issue 17).
+            raise RuntimeError("PUBLIC_BASE_URL must be set in production (https://host)")
         url = settings["SQLALCHEMY_DATABASE_URI"]
         if url.startswith("postgres://"):
             url = "postgresql+psycopg://" + url[len("postgres://") :]
@@ -152,6 +169,7 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
+    PUBLIC_BASE_URL_REQUIRED = True
     LEDGER_HEAD_NOTIFY = True
 
 

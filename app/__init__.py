@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from config import Config, config_from_env
 
@@ -35,6 +36,9 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     from app import security_log
 
     security_log.configure()
+    # <int:…> in every route: ASCII digits, and no id past what the database holds
+    # (a 30-digit id was an OverflowError, a 500); anything else is a 404.
+    app.url_map.converters["int"] = DatabaseId
     app.json.ensure_ascii = False  # open data readable as Chinese, not \uXXXX
     if app.config.get("PROXY_FIX_X_FOR"):
         # Behind a reverse proxy, the client address (rate limits, logs) is in
@@ -95,6 +99,9 @@ def register_blueprints(app: Flask) -> None:
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, not cookies
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(auth_bp)
+    from app.auth.routes import register_session_timeouts
+
+    register_session_timeouts(app)
     # Leaflet from the XStatic package, served by us: no CDN.
     app.register_blueprint(
         Blueprint("leaflet", __name__, static_folder=leaflet.BASE_DIR,
@@ -130,6 +137,13 @@ def register_input_guards(app: Flask) -> None:
     def refuse_nul():
         if "\x00" in request.path:
             raise NotFound()  # no resource has a NUL in its name
+        for name in ("page", "per_page"):
+            # Pages of the desk and the portal: a number no list can reach is a 400,
+            # not an offset the database cannot take (issue 17). Other junk is ignored
+            # by the views as before (they fall back to page 1).
+            raw = request.args.get(name, "")
+            if raw.isdigit() and (not raw.isascii() or len(raw) > 6):
+                raise BadRequest(name)
         if any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
             raise BadRequest("NUL")
         if any("\x00" in v for _, v in request.headers.items()):
@@ -140,8 +154,20 @@ def register_input_guards(app: Flask) -> None:
             raise BadRequest("NUL")
 
 
+class DatabaseId(IntegerConverter):
+    """``<int:…>`` with ASCII digits only, at most 2**31 - 1 (an INTEGER column)."""
+
+    regex = r"[0-9]{1,10}"
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def register_security_headers(app: Flask) -> None:
     """CSP without inline script, nosniff, referrer policy, no framing."""
+
+    from flask import request
 
     @app.after_request
     def headers(response):
@@ -163,7 +189,24 @@ def register_security_headers(app: Flask) -> None:
         response.headers.setdefault(
             "Permissions-Policy", "camera=(), microphone=(), geolocation=(self)"
         )
+        # Nothing a signed-in user or an API caller receives is stored by a browser or a
+        # proxy (tokens, case files, the inbox); public answers keep their own header.
+        if _private(request):
+            response.headers["Cache-Control"] = "no-store"
+            response.headers["Pragma"] = "no-cache"
+        if app.config.get("SESSION_COOKIE_SECURE") and not app.debug:
+            response.headers.setdefault(
+                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+            )
         return response
+
+
+def _private(request) -> bool:
+    from flask_login import current_user
+
+    if request.path.startswith("/api/v1/"):
+        return not request.path.startswith(("/api/v1/public/", "/api/v1/openapi", "/api/v1/docs"))
+    return "Authorization" in request.headers or current_user.is_authenticated
 
 
 def register_errorhandlers(app: Flask) -> None:

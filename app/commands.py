@@ -73,6 +73,44 @@ def users_create(username, role, party_code, department, password, display_name)
     click.echo(f"已创建用户 {user.username}（{user.role}）")
 
 
+@users_cli.command("reset-password")
+@click.argument("username")
+@click.option("--password", default=None, help="默认生成随机密码并打印一次")
+def users_reset_password(username, password):
+    """Set a new password (issue 17): the user's tokens and sessions end, a lock lifts."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import User
+    from app.services import accounts
+
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise click.ClickException(f"用户 {username} 不存在")
+    try:
+        new = accounts.set_password(user, password, by="cli")
+    except ServiceError as exc:
+        _fail(exc)
+    click.echo(f"已重置 {username} 的密码" + ("" if password else f"：{new}"))
+
+
+@users_cli.command("unlock")
+@click.argument("username")
+def users_unlock(username):
+    """Lift the login lock of a user."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import User
+
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise click.ClickException(f"用户 {username} 不存在")
+    user.failed_logins, user.locked_until = 0, None
+    db.session.commit()
+    click.echo(f"已解除 {username} 的登录锁定")
+
+
 @ledger_cli.command("verify")
 @click.option(
     "--against",

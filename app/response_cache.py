@@ -134,6 +134,27 @@ def memo(name: str, compute, *args, max_age: float | None = None):
     return value
 
 
+# The query arguments a public view reads (register filters, paging, the language).
+# Anything else changes nothing in the answer, so it is left out of the key: a
+# stranger's ``?x=1`` can neither render a PDF afresh nor push kept answers out.
+PUBLIC_ARGS = frozenset({
+    "state", "township", "q", "pollutant", "land_category", "lat", "lon", "radius",
+    "page", "per_page", "sort", "phase", "lang",
+})  # fmt: skip
+
+
+def _request_key() -> tuple:
+    args = tuple(sorted((k, v) for k, v in request.args.items(multi=True) if k in PUBLIC_ARGS))
+    return (request.path, args)
+
+
+def _host() -> str:
+    """Public URLs come from PUBLIC_BASE_URL when it is set (always in production);
+    otherwise from the request's host, which then has to be part of the key so that
+    one forged ``Host`` cannot change what the next reader gets."""
+    return "" if current_app.config.get("PUBLIC_BASE_URL") else request.host
+
+
 def _locale() -> str:
     from flask_babel import get_locale
 
@@ -151,7 +172,8 @@ def cached(view):
     def wrapper(*args, **kwargs):
         if request.method not in ("GET", "HEAD") or not enabled() or not _anonymous():
             return view(*args, **kwargs)
-        key = ("page", request.endpoint, request.full_path, _locale(), ledger_mark(pushed=True))
+        key = ("page", request.endpoint, _request_key(), _host(), _locale(),
+               ledger_mark(pushed=True))  # fmt: skip
         etag = hashlib.sha256(repr(key).encode()).hexdigest()[:32]
         stored = _store.get(key)
         if stored is None:

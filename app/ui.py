@@ -357,7 +357,8 @@ NAV = {
                ("review.manifests", N_("转运联单")), ("review.parties", N_("单位")),
                ("review.tipoffs", N_("举报线索")), ("review.ledger", N_("问责台账")),
                ("public.indicators", N_("统计指标"))],
-    "admin": [("review.parties", N_("单位")), ("review.ledger", N_("问责台账"))],
+    "admin": [("review.users", N_("用户")), ("review.parties", N_("单位")),
+              ("review.ledger", N_("问责台账"))],
 }  # fmt: skip
 
 

@@ -22,6 +22,14 @@ TITLES = {
 
 
 def _page(status: int, message: str, incident: str | None = None):
+    from flask import Response
+    from flask.globals import request_ctx
+
+    if request_ctx and request_ctx.url_adapter is None:
+        # No page can be built for a request whose Host is not trusted (TRUSTED_HOSTS):
+        # links would need that host. A plain answer, the same for every page.
+        return Response(f"{status} {TITLES.get(status, '出错了')}\n", status=status,
+                        mimetype="text/plain")  # fmt: skip
     return (
         render_template(
             "errors/error.html",

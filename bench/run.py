@@ -104,6 +104,7 @@ class Bench:
             **os.environ,
             "APP_CONFIG": "production",
             "SECRET_KEY": secrets.token_hex(32),
+            "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL") or "http://127.0.0.1:8000",
             "STORAGE_DIR": str(RESULTS / "storage"),
             "INSTANCE_DIR": str(RESULTS / "instance"),
             "PYTHONUNBUFFERED": "1",

@@ -15,3 +15,6 @@ if importlib.util.find_spec("app.api.public_routes"):
 
 # Deadlines and notifications (§11).
 importlib.import_module("app.api.clock_routes")
+
+# The caller's own credentials (issue 17).
+importlib.import_module("app.api.account_routes")

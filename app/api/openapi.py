@@ -266,6 +266,15 @@ def spec() -> dict:
                                                  "password": {"type": "string"}},
                                                 ["username", "password"])), secure=False, tags=["auth"])},
         "/me": {"get": _op("The caller", {**_ok("Any"), **_err(401)}, tags=["auth"])},
+        "/tokens/current": {"delete": _op(
+            "Revoke the bearer token of this request",
+            {"204": {"description": "revoked"}, **_err(401)}, tags=["auth"])},
+        "/me/password": {"post": _op(
+            "Change the caller's password; every API token of the caller is revoked",
+            {**_ok("Any"), **_err(400, 401, 415)},
+            body=_body(_obj({"current_password": {"type": "string"},
+                             "new_password": {"type": "string", "minLength": 8, "maxLength": 200}},
+                            ["current_password", "new_password"])), tags=["auth"])},
         "/screening": {"post": _op("Screen samples against GB 36600-2018",
                                    {**_ok("Screening"), **_err(400, 401, 415)},
                                    body=_body("ScreeningInput"), tags=["screening"])},

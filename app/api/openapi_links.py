@@ -38,6 +38,8 @@ OPERATION_IDS = {
     ("/public/parties/{code}/credit", "get"): "getPublicPartyCredit",
     ("/ledger/verify", "get"): "verifyLedger",
     ("/deadlines", "get"): "listDeadlines",
+    ("/tokens/current", "delete"): "revokeCurrentToken",
+    ("/me/password", "post"): "changeMyPassword",
     ("/notifications", "get"): "listNotifications",
     ("/notifications/{notification_id}/read", "post"): "readNotification",
     ("/public/ledger/heads", "get"): "listPublicLedgerHeads",

@@ -68,20 +68,34 @@ def parse_json(raw: bytes | str, field: str = "_"):
     if where is not None:
         # Filings wrap their fields in "data": name the field as the form does.
         where = where.removeprefix("data.") or field
-        raise ValidationError("请求内容含有不允许的 NUL 字符", {where: "含有 NUL 字符"})
+        raise ValidationError(
+            "请求内容含有无法保存的字符（NUL 或不成对的代理项）", {where: "含有无法保存的字符"}
+        )
     return data
 
 
+def _unstorable(text: str) -> bool:
+    """A NUL (PostgreSQL cannot store one) or a lone surrogate: JSON can say
+    ``"\\ud800"``, UTF-8 cannot encode it, and no database column can hold it."""
+    if "\x00" in text:
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def _nul_path(value, path: str, depth: int = 0) -> str | None:
-    """Where the first NUL character is (PostgreSQL cannot store one), or None."""
+    """Where the first text no database can store is, or None."""
     if isinstance(value, str):
-        return path if "\x00" in value else None
+        return path if _unstorable(value) else None
     if depth > 50:
         return None
     if isinstance(value, dict):
         for k, v in value.items():
             sub = f"{path}.{k}" if path else str(k)
-            if "\x00" in str(k):
+            if _unstorable(str(k)):
                 return sub
             found = _nul_path(v, sub, depth + 1)
             if found is not None:
@@ -341,10 +355,8 @@ def create_manifest(case_id):
 @bp.get("/cases/<int:case_id>/manifests")
 @login_required
 def case_manifests(case_id):
-    case_service.load(g.user, case_id)
-    return jsonify(
-        {"items": [manifest_service.to_json(m) for m in manifest_service.for_case(case_id)]}
-    )
+    rows = manifest_service.for_case_seen_by(g.user, case_id)
+    return jsonify({"items": [manifest_service.to_json(m) for m in rows]})
 
 
 @bp.get("/manifests")

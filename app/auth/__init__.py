@@ -1,4 +1,4 @@
-"""Browser sessions: /login and /logout."""
+"""Browser sessions: /login, /logout, /account/password, and their timeouts."""
 
 from flask import Blueprint
 

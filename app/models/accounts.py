@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
+    Integer,
     String,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -36,6 +37,10 @@ class User(UserMixin, db.Model):
     display_name: Mapped[str | None] = mapped_column(String(100))
     party_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Per-account throttling (issue 17): wrong passwords in a row, and the lock they
+    # earned (exponential back-off); an administrator may lift it.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Rotated at every login and logout: a session cookie only works while its
     # token matches, so logging out kills copies of the cookie too.
     session_token: Mapped[str | None] = mapped_column(String(64))

@@ -8,6 +8,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    g,
     redirect,
     render_template,
     request,
@@ -184,6 +185,10 @@ def _stages(state: str, release: dict | None) -> list[dict]:
 
 
 @bp.get("/sites/<code>/notice.pdf")
+# Only renders count (a kept copy costs nothing): one address cannot keep the PDF
+# renderer busy (issue 17).
+@limiter.limit(lambda: current_app.config["PDF_RENDER_RATE_LIMIT"],
+               deduct_when=lambda response: g.get("pdf_rendered", False))  # fmt: skip
 @cached
 def notice_pdf(code):
     row = public_service.get_public(code)
@@ -196,6 +201,7 @@ def notice_pdf(code):
     ).hexdigest()
     if etag in request.if_none_match:
         return Response(status=304, headers={"ETag": f'"{etag}"'})
+    g.pdf_rendered = True
     data = pdf.render_pdf(
         "documents/notice.html",
         site=row.site,

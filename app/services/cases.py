@@ -95,6 +95,17 @@ def history_cutoff(user: User, case: Case):
 
 def visible_cases_clause(user: User):
     """A WHERE clause for the cases ``user`` may see (used by lists; no query per row)."""
+    if user.role in ("admin", "bureau") or user.party_id is None:
+        return current_cases_clause(user)
+    return or_(
+        current_cases_clause(user),
+        exists().where(Responsibility.case_id == Case.id, Responsibility.party_id == user.party_id),
+    )
+
+
+def current_cases_clause(user: User):
+    """The cases ``user`` is on now: landholder, responsible party, engaged unit (a
+    former party's history is not among them)."""
     if user.role == "admin":
         return true()
     if user.role == "bureau":
@@ -110,7 +121,6 @@ def visible_cases_clause(user: User):
             Assignment.party_id == pid,
             Assignment.ended_at.is_(None),
         ),
-        exists().where(Responsibility.case_id == Case.id, Responsibility.party_id == pid),
     )
 
 

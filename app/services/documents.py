@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
-from flask import current_app, has_request_context, request, url_for
+from flask import current_app, has_request_context, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -101,12 +101,14 @@ def _process_in_app(app, job_id: int, base: str) -> None:
 
 
 def _base_url() -> str:
+    """The address printed on every document: the configured public address, never
+    the request's ``Host`` (a forged one would print a genuine, verifiable receipt
+    that points to someone else's site). Production requires PUBLIC_BASE_URL."""
     configured = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
-    if configured:
-        return configured
-    if has_request_context():
-        return request.host_url.rstrip("/")
-    return "http://localhost:5000"
+    return configured or DEV_BASE_URL
+
+
+DEV_BASE_URL = "http://localhost:5000"  # development and tests only
 
 
 def absolute(endpoint: str, base_url: str | None = None, **values) -> str:

@@ -9,17 +9,18 @@ the bureau resolves a discrepancy with a comment on record.
 
 from __future__ import annotations
 
+from datetime import UTC
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import security_log
 from app.errors import Forbidden, InvalidTransition, NotFound, StaleVersion, ValidationError
 from app.extensions import db
-from app.models import TRANSPORT_MODES, Case, Manifest, User
+from app.models import TRANSPORT_MODES, Case, Manifest, Responsibility, User
 from app.services import cases, clock, ledger, parties, workdays
 from app.services.schema import F, validate
 
@@ -117,8 +118,12 @@ def create(user: User, case_id: int, payload) -> Manifest:
 
 
 def _can_see(user: User, m: Manifest) -> set[str]:
-    """How ``user`` relates to the manifest: case capacities, facility, bureau."""
+    """How ``user`` relates to the manifest: case capacities, facility, bureau. A
+    former landholder or responsible party sees only manifests reported before it
+    handed over (issue 17: as its filings, ledger and documents)."""
     caps = cases.capacities(user, m.case) if user.role != "bureau" else set()
+    if caps == {"former_party"} and not _before(m, cases.history_cutoff(user, m.case)):
+        caps = set()
     if user.party_id is not None and user.party_id == m.destination_facility_party_id:
         caps.add("facility")
     if user.role == "bureau" and user.county in (m.origin_county, m.destination_county):
@@ -205,6 +210,14 @@ def resolve(user: User, manifest_id: int, payload) -> Manifest:
     return _step(user, m, "manifest_resolved", {"comment": data["comment"]})
 
 
+def _aware(at):
+    return at if at is None or at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def _before(m: Manifest, cutoff) -> bool:
+    return cutoff is not None and _aware(m.created_at) <= _aware(cutoff)
+
+
 def for_case(case_id: int) -> list[Manifest]:
     return list(
         db.session.scalars(
@@ -214,6 +227,16 @@ def for_case(case_id: int) -> list[Manifest]:
             .order_by(Manifest.id)
         )
     )
+
+
+def for_case_seen_by(user: User, case_id: int) -> list[Manifest]:
+    """The case's manifests ``user`` may read (a former party: those before its hand-over)."""
+    case, caps = cases.load(user, case_id)
+    rows = for_case(case_id)
+    if caps == {"former_party"}:
+        cutoff = cases.history_cutoff(user, case)
+        rows = [m for m in rows if _before(m, cutoff)]
+    return rows
 
 
 def list_for(user: User, *, status: str | None = None, page=1, per_page=50):
@@ -227,10 +250,20 @@ def list_for(user: User, *, status: str | None = None, page=1, per_page=50):
             or_(Manifest.origin_county == user.county, Manifest.destination_county == user.county)
         )
     elif user.role != "admin":
+        pid = user.party_id or -1
+        # A former landholder or responsible party: the manifests reported before its
+        # responsibility ended (issue 17), like the rest of the history it keeps.
+        former = exists().where(
+            Responsibility.case_id == Manifest.case_id,
+            Responsibility.party_id == pid,
+            Responsibility.valid_to.is_not(None),
+            Responsibility.valid_to >= Manifest.created_at,
+        )
         query = query.where(
             or_(
-                Manifest.destination_facility_party_id == (user.party_id or -1),
-                Manifest.case_id.in_(select(Case.id).where(cases.visible_cases_clause(user))),
+                Manifest.destination_facility_party_id == pid,
+                Manifest.case_id.in_(select(Case.id).where(cases.current_cases_clause(user))),
+                former,
             )
         )
     if status:

@@ -131,12 +131,13 @@ def remind(user_ids, deadline: Deadline, day: date, params: dict) -> int:
          "params": params, "at": now}
         for uid in ids
     ]  # fmt: skip
-    result = db.session.execute(
+    inserted = db.session.execute(
         insert(Notification)
         .values(rows)
         .on_conflict_do_nothing(index_elements=["user_id", "deadline_id", "day"])
-    )
-    return max(result.rowcount or 0, 0)
+        .returning(Notification.id)  # rowcount is not reliable here (psycopg: -1)
+    ).all()
+    return len(inserted)
 
 
 # ---------------------------------------------------------------- reading

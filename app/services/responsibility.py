@@ -300,7 +300,10 @@ def transfer_land(user: User, site_code: str, payload) -> Handover:
     if site is None:
         raise NotFound("地块不存在")
     is_holder = user.party_id is not None and user.party_id == site.landholder_party_id
-    if not (is_holder or (user.role == "bureau" and user.department == "environment")):
+    # The bureau acts on plots of its own county only: another county's is a 404, as
+    # on every other route (issue 17).
+    own_bureau = user.role == "bureau" and (not user.county or user.county == site.county)
+    if not (is_holder or (own_bureau and user.department == "environment")):
         if any(cases.capacities(user, c) for c in site.cases):
             raise Forbidden("只有现土地使用权人或生态环境部门可以登记转让")
         from app import security_log

@@ -242,15 +242,22 @@ def test_manifest_has_number_destination_quantity_and_a_qr(world, base_url, tmp_
 
 
 @needs_pdf_tools
-def test_without_a_public_base_url_the_qr_points_at_the_requests_host(world, sync_mode, tmp_path):
+def test_a_forged_host_never_reaches_a_receipt(world, sync_mode, tmp_path):
+    """Issue 17 item 2: receipts print the configured address, whatever the Host header
+    of the request that caused them (it used to be printed, QR code and all)."""
     cid = world.register()["case"]["id"]
-    world.file("landholder", cid, "survey_report", world.survey_data())
+    r = world.client.post(f"/api/v1/cases/{cid}/filings",
+                          json={"kind": "survey_report", "data": world.survey_data()},
+                          headers={**world.landholder.headers, "Host": "evil.example"})  # fmt: skip
+    assert r.status_code == 201, r.get_json()
     (job,) = jobs("filing_receipt")
     assert job.status == "done"  # rendered inside the request (DOCUMENTS_MODE=sync)
     doc = documents.issued_for_case(cid)[0]
-    assert qr_of(storage.get(doc.sha256), tmp_path) == (
-        f"http://localhost/verify/{event_at(job.event_seq).hash}"
+    data = storage.get(doc.sha256)
+    assert qr_of(data, tmp_path) == (
+        f"{documents.DEV_BASE_URL}/verify/{event_at(job.event_seq).hash}"
     )
+    assert "evil.example" not in pdf_text(data, tmp_path)
 
 
 def test_thread_mode_renders_in_the_background(app, world, monkeypatch):

@@ -195,6 +195,7 @@ def build(world: World) -> County:
         surveyor_code=w.surveyor.party.credit_code,
         other_landholder_code=w.other_landholder.party.credit_code,
     )
+    refs["user"] = make_user("landholder", make_party("受重置单位")).id  # for the admin's routes
     refs["notification"] = db.session.scalar(
         select(Notification.id).where(Notification.user_id == w.landholder.user.id).limit(1)
     )

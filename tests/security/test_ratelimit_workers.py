@@ -114,6 +114,7 @@ class Server:
         self.env.update(
             APP_CONFIG="production",
             SECRET_KEY=secrets.token_hex(32),
+            PUBLIC_BASE_URL=f"http://127.0.0.1:{self.port}",
             DATABASE_URL=f"sqlite:///{folder / 'app.db'}",
             STORAGE_DIR=str(folder / "storage"),
             INSTANCE_DIR=str(folder / "instance"),

@@ -223,6 +223,7 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
 
 def test_production_refuses_debug(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://tdwr.example.gov.cn")
     with pytest.raises(RuntimeError, match="DEBUG"):
         create_app(ProductionConfig, DEBUG=True)
     monkeypatch.setenv("FLASK_DEBUG", "1")  # Flask reads it when the app is built
@@ -234,6 +235,7 @@ def test_production_serves_a_pdf_upload_error_without_debug_details(monkeypatch,
     """A production app (DEBUG off, TESTING off) answers a hostile upload with
     the JSON error, not a debugger page."""
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://tdwr.example.gov.cn")
     prod = create_app(ProductionConfig)
     c = prod.test_client()
     r = c.post("/api/v1/cases/1/filings",

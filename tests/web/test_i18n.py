@@ -197,6 +197,7 @@ def _pages(w, released: int, code: str) -> list[tuple[str, object, str]]:
         ("party", officer, f"/review/parties/{w.contractor.party.id}"),
         ("ledger", officer, "/review/ledger"),
         ("deadlines agenda", officer, "/review/deadlines"),
+        ("change password", landholder, "/account/password"),
         ("tip-offs (review)", officer, "/review/tipoffs"),
         ("indicators (bureau)", officer, "/indicators"),
         ("inbox (review)", officer, "/inbox/"),

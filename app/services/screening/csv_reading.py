@@ -131,13 +131,25 @@ def _checked_cells(cells: list[str], line: int) -> list[str] | None:
     if max(map(len, cells)) > MAX_FIELD_CHARS:
         raise _csv_error(f"第 {line} 行：单元格过长（最多 {MAX_FIELD_CHARS} 字）")
     for cell in cells:
-        # The stored CSV is downloaded by officers into spreadsheets: a cell that
-        # a spreadsheet would run as a formula is refused, not stored.
-        if cell[:1] in ("=", "+", "@", "\t", "\r") or (
-            cell[:1] == "-" and len(cell) > 1 and not (cell[1].isdigit() or cell[1] == ".")
-        ):
+        if formula_like(cell):
             raise _csv_error(f"第 {line} 行：单元格“{cell[:20]}”以公式字符开头，请删除后上传")
     return cells
+
+
+# OWASP, CSV Injection: a cell a spreadsheet may run as a formula starts with
+# = + - @ TAB or CR (also after leading spaces or a quote some programs strip). The
+# stored CSV is downloaded by officers into spreadsheets, so such a cell is refused,
+# unless it is nothing but a signed number ("-0.5", "+3", "-1e-3").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_SIGNED_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def formula_like(cell: str) -> bool:
+    head = cell.lstrip(" \"'")
+    if not head.startswith(_FORMULA_START) and not cell.startswith(_FORMULA_START):
+        return False
+    # A lone dash ("not measured") cannot be a formula either.
+    return not (_SIGNED_NUMBER.fullmatch(cell.strip()) or cell.strip() == "-")
 
 
 def _read_header(cells: list[str], line: int) -> dict[str, int]:
