@@ -95,6 +95,18 @@ class Config:
             "REVISION_WORKING_DAYS": _int_env("REVISION_WORKING_DAYS", 30),
             "MONITORING_INTERVAL_DAYS": _int_env("MONITORING_INTERVAL_DAYS", 180),
             "TIPOFF_REPLY_WORKING_DAYS": _int_env("TIPOFF_REPLY_WORKING_DAYS", 15),
+            # Optional e-mail of notifications (Flask-Mailman); empty MAIL_SERVER = off.
+            "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
+            # Always SMTP (Flask-Mailman keeps testing apps' mail in memory otherwise);
+            # nothing is sent at all while MAIL_SERVER is empty (app.services.mail).
+            "MAIL_BACKEND": "smtp",
+            "MAIL_PORT": _int_env("MAIL_PORT", 25),
+            "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+            "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+            "MAIL_USE_TLS": bool(_int_env("MAIL_USE_TLS", 0)),
+            "MAIL_USE_SSL": bool(_int_env("MAIL_USE_SSL", 0)),
+            "MAIL_TIMEOUT": _int_env("MAIL_TIMEOUT", 10),
+            "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER") or "noreply@localhost",
             # Browser sessions end after this long without a request, and this long
             # after login whatever happens (issue 17, ASVS 7.3).
             "SESSION_IDLE_MINUTES": _int_env("SESSION_IDLE_MINUTES", 30),

@@ -60,7 +60,7 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (models must be imported for migrations)
-    from app.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+    from app.extensions import babel, bootstrap, csrf, db, limiter, login_manager, mail, migrate
 
     db.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Shanghai")
@@ -69,6 +69,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    mail.init_app(app)
 
     from app.services import auth as auth_service
     from app.services import subscriptions  # noqa: F401  (side effects of ledger events)
@@ -142,7 +143,7 @@ def register_input_guards(app: Flask) -> None:
             # not an offset the database cannot take (issue 17). Other junk is ignored
             # by the views as before (they fall back to page 1).
             raw = request.args.get(name, "")
-            if raw.isdigit() and (not raw.isascii() or len(raw) > 6):
+            if raw.isdigit() and len(raw) > 6:
                 raise BadRequest(name)
         if any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
             raise BadRequest("NUL")
@@ -202,11 +203,12 @@ def register_security_headers(app: Flask) -> None:
 
 
 def _private(request) -> bool:
-    from flask_login import current_user
+    from flask import session
 
     if request.path.startswith("/api/v1/"):
         return not request.path.startswith(("/api/v1/public/", "/api/v1/openapi", "/api/v1/docs"))
-    return "Authorization" in request.headers or current_user.is_authenticated
+    # A signed-in browser carries Flask-Login's key in its session (no query needed).
+    return "Authorization" in request.headers or "_user_id" in session
 
 
 def register_errorhandlers(app: Flask) -> None:

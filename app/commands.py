@@ -55,7 +55,8 @@ def parties_create(name, credit_code, kind):
 @click.option("--department", default=None, type=click.Choice(["environment", "natural_resources"]))
 @click.option("--password", required=True)
 @click.option("--name", "display_name", default=None)
-def users_create(username, role, party_code, department, password, display_name):
+@click.option("--email", default=None, help="通知同时发往此邮箱（需配置 MAIL_SERVER）")
+def users_create(username, role, party_code, department, password, display_name, email):
     """Create a user."""
     from app.services import auth
 
@@ -67,6 +68,7 @@ def users_create(username, role, party_code, department, password, display_name)
             party_code=party_code,
             department=department,
             display_name=display_name,
+            email=email,
         )
     except ServiceError as exc:
         _fail(exc)

@@ -35,6 +35,8 @@ class User(UserMixin, db.Model):
     department: Mapped[str | None] = mapped_column(String(30))
     county: Mapped[str | None] = mapped_column(String(50))
     display_name: Mapped[str | None] = mapped_column(String(100))
+    # Where notifications are also mailed when MAIL_SERVER is set (optional).
+    email: Mapped[str | None] = mapped_column(String(200))
     party_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Per-account throttling (issue 17): wrong passwords in a row, and the lock they

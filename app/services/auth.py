@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from datetime import UTC, datetime, timedelta
 
@@ -18,6 +19,10 @@ from app.extensions import db
 from app.models import DEPARTMENTS, ROLES, ApiToken, LedgerEvent, Party, User
 from app.services import clock, ledger
 from app.services.credit_codes import normalize_credit_code
+
+# An address to send notices to: one @, no spaces, a dot in the domain (the mail
+# server is the judge of the rest).
+_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s.]{2,}")
 
 # Compared against when the username is unknown, so a wrong name costs the same
 # time as a wrong password (no user enumeration by timing).
@@ -56,6 +61,7 @@ def create_user(
     county: str | None = None,
     actor: User | None = None,
     password_hash: str | None = None,
+    email: str | None = None,
 ) -> User:
     """Create a user and record it in the ledger; commits."""
     errors = {}
@@ -83,6 +89,8 @@ def create_user(
                 party = db.session.scalar(select(Party).where(Party.credit_code == code))
                 if party is None:
                     errors["party"] = f"单位 {code} 未登记"
+    if email is not None and not _EMAIL.fullmatch(email or ""):
+        errors["email"] = "电子邮件地址格式不对"
     if password_hash is None:
         try:
             validate_password(password)
@@ -96,6 +104,7 @@ def create_user(
         department=department if role == "bureau" else None,
         party=party,
         display_name=display_name,
+        email=email,
         county=county or (current_app.config["COUNTY_NAME"] if role == "bureau" else None),
         password_hash=password_hash or hash_password(password),
     )

@@ -19,7 +19,7 @@ from app import security_log
 from app.errors import NotFound, ValidationError
 from app.extensions import db
 from app.models import Assignment, Case, Deadline, Notification, User
-from app.services import clock
+from app.services import clock, mail
 
 KINDS = ("reminder", "returned", "decided", "discrepancy", "assigned", "reopened")
 # Each kind's text, with the values it is made from. Chinese is the stored text (the
@@ -113,6 +113,7 @@ def notify(user_ids, kind: str, params: dict, *, case_id: int | None = None) -> 
     for uid in ids:
         db.session.add(Notification(user_id=uid, kind=kind, case_id=case_id, text=text,
                                     params=params, at=now))  # fmt: skip
+    mail.queue(ids, f"【{KIND_LABELS_ZH[kind]}】{params.get('plot', '')}", text)
     return len(ids)
 
 
@@ -135,8 +136,11 @@ def remind(user_ids, deadline: Deadline, day: date, params: dict) -> int:
         insert(Notification)
         .values(rows)
         .on_conflict_do_nothing(index_elements=["user_id", "deadline_id", "day"])
-        .returning(Notification.id)  # rowcount is not reliable here (psycopg: -1)
+        .returning(Notification.user_id)  # rowcount is not reliable here (psycopg: -1)
     ).all()
+    if inserted:  # only the reminders new today are mailed
+        mail.queue([uid for (uid,) in inserted], f"【催办】{params.get('plot', '')}",
+                   render("reminder", params))  # fmt: skip
     return len(inserted)
 
 
