@@ -7,6 +7,7 @@ from flask import g, jsonify, request
 
 from app.api import bp
 from app.api.routes import login_required, page_args
+from app.errors import ValidationError
 from app.services import deadlines as deadline_service
 from app.services import notifications as notification_service
 
@@ -21,9 +22,14 @@ def list_deadlines():
 @bp.get("/notifications")
 @login_required
 def list_notifications():
+    unknown = set(request.args) - {"page", "per_page", "unread"}
+    if unknown:
+        raise ValidationError("不支持的查询参数", {k: "不支持的查询参数" for k in sorted(unknown)})
     page, per_page = page_args()
-    unread = request.args.get("unread") in ("1", "true")
-    return jsonify(notification_service.for_user(g.user, page, per_page, unread_only=unread))
+    unread = request.args.get("unread", "0")
+    if unread not in ("0", "1"):
+        raise ValidationError("unread 须为 0 或 1", {"unread": "须为 0 或 1"})
+    return jsonify(notification_service.for_user(g.user, page, per_page, unread_only=unread == "1"))
 
 
 @bp.post("/notifications/<int:notification_id>/read")

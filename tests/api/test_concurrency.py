@@ -23,25 +23,7 @@ def second_env(world) -> Actor:
 
 def race(app, url: str, payload: dict, headers: list[dict]) -> list[tuple[int, dict]]:
     """POST the same request from one thread per header set, released together."""
-    barrier = threading.Barrier(len(headers))
-    results: list = [None] * len(headers)
-
-    def run(i: int) -> None:
-        client = app.test_client()  # each thread pushes its own app context
-        try:
-            barrier.wait(timeout=30)
-            r = client.post(url, json=payload, headers=headers[i])
-            results[i] = (r.status_code, r.get_json())
-        except Exception as exc:  # reported by the assertions below
-            results[i] = (None, repr(exc))
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(headers))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not any(t.is_alive() for t in threads), "a request never returned (deadlock?)"
-    return results
+    return _together(app, [(url, payload, h) for h in headers])
 
 
 def test_concurrent_approvals_one_wins(app, db, world, second_env, is_postgres):
