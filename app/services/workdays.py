@@ -34,6 +34,7 @@ Where the calendar comes from, first match wins:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 import os
@@ -156,6 +157,14 @@ def _is_workday(d: dt.date, overrides: Overrides) -> bool:
         return True
     if d in overrides.holidays:
         return False
+    return _library_workday(d)
+
+
+@functools.lru_cache(maxsize=16384)
+def _library_workday(d: dt.date) -> bool:
+    """The library's answer, kept: its data never changes while the process runs, and
+    each of its calls validates the date at some cost (counting the working days of a
+    deadline years overdue asked it thousands of times per page)."""
     try:
         return chinese_calendar.is_workday(d)
     except NotImplementedError:
@@ -189,13 +198,35 @@ def add_workdays(start: dt.date, n: int, *, overrides: Overrides | None = None) 
 
 
 def workdays_between(start: dt.date, end: dt.date, *, overrides: Overrides | None = None) -> int:
-    """How many working days d satisfy start < d <= end (0 when end <= start)."""
+    """How many working days d satisfy start < d <= end (0 when end <= start).
+
+    Counted from per-year running totals (kept per year and overrides file), so a
+    deadline years overdue costs a few lookups, not a walk over every day."""
     ov = overrides if overrides is not None else load_overrides()
     first, last = _as_date(start), _as_date(end)
     span = (last - first).days
     if span > _MAX_DAYS * 10:
         raise ValueError(f"range of {span} days is too long to count")
-    return sum(1 for i in range(1, span + 1) if _is_workday(first + dt.timedelta(days=i), ov))
+    if span <= 0:
+        return 0
+    before = _year_prefix(first.year, ov)[first.timetuple().tm_yday]
+    if first.year == last.year:
+        return _year_prefix(last.year, ov)[last.timetuple().tm_yday] - before
+    total = _year_prefix(first.year, ov)[-1] - before
+    for year in range(first.year + 1, last.year):
+        total += _year_prefix(year, ov)[-1]
+    return total + _year_prefix(last.year, ov)[last.timetuple().tm_yday]
+
+
+@functools.lru_cache(maxsize=256)
+def _year_prefix(year: int, overrides: Overrides) -> tuple[int, ...]:
+    """``prefix[k]``: the working days among the first k days of ``year``."""
+    day, counts, total = dt.date(year, 1, 1), [0], 0
+    while day.year == year:
+        total += _is_workday(day, overrides)
+        counts.append(total)
+        day += dt.timedelta(days=1)
+    return tuple(counts)
 
 
 def earliest_transfer_start(
