@@ -9,7 +9,7 @@ from flask import current_app, g, jsonify, request, send_file
 from flask_login import current_user
 from sqlalchemy import select
 
-from app import response_cache
+from app import response_cache, security_log
 from app.api import bp
 from app.errors import Forbidden, NotFound, Unauthorized, UnsupportedMediaType, ValidationError
 from app.extensions import db, limiter
@@ -219,8 +219,6 @@ def get_site(code):
         if caps:
             visible.append(case_json.summary_json(case))
     if not visible:
-        from app import security_log
-
         security_log.event("authz_fail", user=g.user, object=f"site:{code}")
         raise NotFound("地块不存在")
     return jsonify({**site_service.to_json(site), "cases": visible})
@@ -409,6 +407,7 @@ def download_document(document_id):
     if caps == {"former_party"}:
         cutoff = case_service.history_cutoff(g.user, case)
         if ledger_service.iso(doc.created_at) > ledger_service.iso(cutoff):
+            security_log.event("authz_fail", user=g.user, object=f"document:{document_id}")
             raise NotFound("文件不存在")
     path = storage.path_for(doc.sha256)
     if not path.exists():

@@ -195,8 +195,11 @@ def new_manifest(case_id):
 @bp.get("/manifests", endpoint="manifests")
 def manifests_list():
     page = request.args.get("page", 1, type=int)
-    result = manifests.list_for(_user(), page=max(page, 1), per_page=30)
-    return render_template("portal/manifests.html", result=result, form=QuantityForm())
+    user = _user()
+    result = manifests.list_for(user, page=max(page, 1), per_page=30)
+    dispatchers = manifests.dispatchers_of(user, [m.case_id for m in result.items])
+    return render_template("portal/manifests.html", result=result, form=QuantityForm(),
+                           dispatchers=dispatchers)  # fmt: skip
 
 
 @bp.post("/manifests/<int:manifest_id>/<step>")

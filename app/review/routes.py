@@ -14,7 +14,7 @@ from app import casepage
 from app.api.errors import log_service_error
 from app.errors import ServiceError
 from app.extensions import db
-from app.models import Case, Deadline, LedgerEvent, Manifest, Party, Site
+from app.models import Case, Deadline, Manifest, Party, Site
 from app.response_cache import memo
 from app.review import bp
 from app.review.forms import BanForm, PartyForm, ResolveForm, SuccessionForm, UseChangeForm
@@ -295,9 +295,7 @@ def party(party_id):
 @bp.get("/ledger", endpoint="ledger")
 def ledger_view():
     result = ledger.verify() if request.args.get("verify") else None
-    recent = db.session.scalars(
-        select(LedgerEvent).order_by(LedgerEvent.seq.desc()).limit(50)
-    ).all()
+    recent = ledger.recent(_user(), limit=50)
     seq, head = ledger.head()
     return render_template("review/ledger.html", result=result, recent=recent, seq=seq,
                            head=head, key=ledger_heads.public_key_info())  # fmt: skip

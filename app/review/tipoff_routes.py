@@ -50,10 +50,10 @@ def tipoffs():
         else:
             status = 400
     page = request.args.get("page", 1, type=int)
-    result = tipoff_service.list_for_bureau(page=max(page, 1))
+    result = tipoff_service.list_for_bureau(user, page=max(page, 1))
     return render_template(
         "review/tipoffs.html", result=result, form=form, today=clock.today(),
-        channels=TIPOFF_CHANNEL_LABELS_ZH, overdue=tipoff_desk.overdue_count(),
+        channels=TIPOFF_CHANNEL_LABELS_ZH, overdue=tipoff_desk.overdue_count(user),
     ), status  # fmt: skip
 
 

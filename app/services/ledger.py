@@ -18,12 +18,12 @@ import re
 from datetime import UTC, datetime
 
 import rfc8785
-from sqlalchemy import Text, cast, create_engine, func, insert, select, update
+from sqlalchemy import Text, and_, cast, create_engine, func, insert, or_, select, update
 from sqlalchemy.pool import NullPool
 
 from app import head_watch, security_log
 from app.extensions import db
-from app.models import LedgerEvent, Lock, User
+from app.models import Case, LedgerEvent, Lock, Site, User
 from app.services import clock, events
 
 GENESIS = "0" * 64
@@ -207,6 +207,24 @@ def to_json(event: LedgerEvent) -> dict:
         "prev_hash": event.prev_hash,
         "hash": event.hash,
     }
+
+
+def recent(user: User, limit: int = 50) -> list[LedgerEvent]:
+    """The latest events for the desk: a county officer sees the events of their
+    county's cases and those of the shared party register (no case); the chain
+    itself is verified whole by ``verify``."""
+    query = select(LedgerEvent)
+    if user.role != "admin" and user.county:
+        county_cases = (
+            select(Case.id).join(Site, Site.id == Case.site_id).where(Site.county == user.county)
+        )
+        query = query.where(
+            or_(
+                LedgerEvent.case_id.in_(county_cases),
+                and_(LedgerEvent.case_id.is_(None), LedgerEvent.party.is_not(None)),
+            )
+        )
+    return list(db.session.scalars(query.order_by(LedgerEvent.seq.desc()).limit(limit)))
 
 
 def case_events(case_id: int) -> list[LedgerEvent]:

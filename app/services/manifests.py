@@ -20,7 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app import security_log
 from app.errors import Forbidden, InvalidTransition, NotFound, StaleVersion, ValidationError
 from app.extensions import db
-from app.models import TRANSPORT_MODES, Case, Manifest, Responsibility, User
+from app.models import TRANSPORT_MODES, Assignment, Case, Manifest, Responsibility, User
 from app.services import cases, clock, ledger, parties, workdays
 from app.services.schema import F, validate
 
@@ -270,6 +270,26 @@ def list_for(user: User, *, status: str | None = None, page=1, per_page=50):
         query = query.where(Manifest.status == status)
     query = query.order_by(Manifest.id.desc())
     return db.paginate(query, page=page, per_page=per_page, max_per_page=200, error_out=False)
+
+
+def dispatchers_of(user: User, case_ids) -> set[int]:
+    """Of ``case_ids``, the cases on which ``user`` may dispatch (the current
+    responsible party or contractor): one query for a page of manifests."""
+    if user.party_id is None or not case_ids:
+        return set()
+    contractor = exists().where(
+        Assignment.case_id == Case.id,
+        Assignment.party_id == user.party_id,
+        Assignment.role == "contractor",
+        Assignment.ended_at.is_(None),
+    )
+    rows = db.session.scalars(
+        select(Case.id).where(
+            Case.id.in_(set(case_ids)),
+            or_(Case.responsible_party_id == user.party_id, contractor),
+        )
+    )
+    return set(rows)
 
 
 def _num(value):

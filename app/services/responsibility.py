@@ -182,14 +182,12 @@ def fall_to_government(user: User, party_ref: str, payload) -> dict:
 
 
 def _move_open_cases(user, party, to, *, basis, note) -> list[int]:
-    open_cases = list(
-        db.session.scalars(
-            select(Case)
-            .where(Case.responsible_party_id == party.id, OPEN)
-            .order_by(Case.id)
-            .with_for_update()
-        )
-    )
+    """The party's open cases in ``user``'s jurisdiction (a county officer moves
+    their county's cases only; another county decides on its own)."""
+    query = select(Case).where(Case.responsible_party_id == party.id, OPEN)
+    if user.county:
+        query = query.where(Case.site_id.in_(select(Site.id).where(Site.county == user.county)))
+    open_cases = list(db.session.scalars(query.order_by(Case.id).with_for_update()))
     for case in open_cases:
         change_responsible(case, to, basis=basis, actor=user, note=note)
     return [c.id for c in open_cases]

@@ -80,10 +80,14 @@ def hand_over(user: User, tipoff_id: int, payload) -> Tipoff:
     return tipoff
 
 
-def overdue_count() -> int:
-    """Tip-offs not yet answered past their reply date."""
+def overdue_count(user: User) -> int:
+    """Tip-offs of ``user``'s county not yet answered past their reply date."""
     return db.session.scalar(
         select(func.count())
         .select_from(Tipoff)
-        .where(Tipoff.replied_on.is_(None), Tipoff.reply_due < clock.today())
+        .where(
+            tipoffs.jurisdiction(user),
+            Tipoff.replied_on.is_(None),
+            Tipoff.reply_due < clock.today(),
+        )
     )

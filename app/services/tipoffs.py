@@ -23,9 +23,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import selectinload
 
+from app import security_log
 from app.errors import Forbidden, NotFound, TooLarge, UnsupportedMediaType, ValidationError
 from app.extensions import db
 from app.models import (
@@ -198,6 +199,8 @@ def create(
     code = new_tracking_code()
     tipoff = Tipoff(
         tracking_hash=hash_code(normalise_code(code)),
+        county=(recorded_by.county if recorded_by is not None else None)
+        or current_app.config["COUNTY_NAME"],
         township=township,
         location=location,
         lat=lat,
@@ -290,13 +293,19 @@ def list_tipoffs(
     page: int = 1,
     per_page: int = 20,
 ) -> TipoffPage:
-    """Tip-offs for the bureau's desk, newest first, with photos and events loaded."""
+    """Tip-offs for the bureau's desk (the officer's county), newest first, with
+    photos and events loaded."""
     _bureau(user)
-    return _list(status=status, township=township, site_code=site_code, page=page,
+    return _list(user, status=status, township=township, site_code=site_code, page=page,
                  per_page=per_page)  # fmt: skip
 
 
-def _list(*, status, township, site_code, page, per_page) -> TipoffPage:
+def jurisdiction(user: User):
+    """A WHERE clause: the tip-offs of ``user``'s county (all for a user with none)."""
+    return Tipoff.county == user.county if user.county else true()
+
+
+def _list(user, *, status, township, site_code, page, per_page) -> TipoffPage:
     page = max(int(page), 1)
     per_page = min(max(int(per_page), 1), 100)
     if status is not None and status not in TIPOFF_STATUSES:
@@ -305,7 +314,7 @@ def _list(*, status, township, site_code, page, per_page) -> TipoffPage:
     for name, value in (("township", township), ("site_code", site_code)):
         if value is not None and (len(value) > 50 or any(ord(ch) < 32 for ch in value)):
             raise ValidationError(f"{name} 无效", {name: "无效"})
-    query = select(Tipoff)
+    query = select(Tipoff).where(jurisdiction(user))
     if status:
         query = query.where(Tipoff.status == status)
     if township:
@@ -327,6 +336,7 @@ def _list(*, status, township, site_code, page, per_page) -> TipoffPage:
 
 
 def list_for_bureau(
+    user: User,
     *,
     status: str | None = None,
     township: str | None = None,
@@ -336,14 +346,16 @@ def list_for_bureau(
 ) -> TipoffPage:
     """``list_tipoffs`` for a view that has already checked the user is bureau
     staff (the review desk's blueprint guard)."""
-    return _list(status=status, township=township, site_code=site_code, page=page,
+    return _list(user, status=status, township=township, site_code=site_code, page=page,
                  per_page=per_page)  # fmt: skip
 
 
 def counts(user: User) -> dict[str, int]:
     """Open tip-offs per status, for a badge on the desk."""
     _bureau(user)
-    rows = db.session.execute(select(Tipoff.status, func.count()).group_by(Tipoff.status)).all()
+    rows = db.session.execute(
+        select(Tipoff.status, func.count()).where(jurisdiction(user)).group_by(Tipoff.status)
+    ).all()
     return {s: dict(rows).get(s, 0) for s in TIPOFF_STATUSES}
 
 
@@ -356,6 +368,9 @@ def get(user: User, tipoff_id: int, *, lock: bool = False) -> Tipoff:
         query = query.with_for_update()
     tipoff = db.session.scalar(query)
     if tipoff is None:
+        raise NotFound("举报不存在")
+    if user.county and tipoff.county != user.county:
+        security_log.event("authz_fail", user=user, object=f"tipoff:{tipoff_id}")
         raise NotFound("举报不存在")
     return tipoff
 
@@ -378,10 +393,11 @@ def _record(user: User, tipoff: Tipoff, *, note: str | None, public: bool, site_
     )  # fmt: skip
 
 
-def _site_by_code(code: str) -> Site:
+def _site_by_code(code: str, county: str) -> Site:
+    """A plot of the tip-off's county (another county's plot does not exist here)."""
     site = None
     if len(code) <= 32 and code.isprintable():
-        site = db.session.scalar(select(Site).where(Site.code == code))
+        site = db.session.scalar(select(Site).where(Site.code == code, Site.county == county))
     if site is None:
         raise ValidationError("地块编码不存在", {"site_code": "地块编码不存在"})
     return site
@@ -410,7 +426,7 @@ def link_site(user: User, tipoff_id: int, site_code: str | None, *, note: str | 
     if site_code:
         if not isinstance(site_code, str):
             raise ValidationError("site_code 须为地块编码", {"site_code": "须为文本"})
-        site = _site_by_code(site_code)
+        site = _site_by_code(site_code, tipoff.county)
     tipoff.site_id = site.id if site else None
     tipoff.site = site
     _record(user, tipoff, note=_note(note), public=public, site_id=tipoff.site_id)
@@ -464,7 +480,7 @@ def update(user: User, tipoff_id: int, payload) -> Tipoff:
         else:
             if not isinstance(code, str):
                 raise ValidationError("site_code 须为地块编码", {"site_code": "须为文本"})
-            site = _site_by_code(code)
+            site = _site_by_code(code, tipoff.county)
             tipoff.site_id, tipoff.site = site.id, site
         site_id = tipoff.site_id
     if status is not None:

@@ -238,7 +238,7 @@ def test_service_functions_for_the_desk(world, db):
     tipoff_service.set_status(env, tipoff.id, "investigating", "核查中")
     again = tipoff_service.get(env, tipoff.id)
     assert again.site.code == code_site and again.status == "investigating"
-    desk = tipoff_service.list_for_bureau(status="investigating")
+    desk = tipoff_service.list_for_bureau(env, status="investigating")
     assert [(t.id, t.site_code) for t in desk.items] == [(tipoff.id, code_site)]
     # The reporter is not told about a plot that is not public yet.
     assert tipoff_service.public_json(tipoff_service.find_by_code(code))["site_code"] is None

@@ -8,10 +8,17 @@ responsibility determination, and a tip-off with a photo. Every text the
 objects carry holds a marker, so a denial that leaks any of them is caught by
 a plain substring search of the response.
 
+The responsible party took over from a *former* one by succession once the
+case was in ``works``: the former party keeps read access to the history up to
+its hand-over and must see nothing made after it (the manifests, the progress
+report, the determination). An environment officer of another county (瑞丽市)
+must see and change nothing of this county.
+
 Actors (the roles of ``access_matrix.yaml``): anonymous; landholder_owner;
-landholder_other; responsible; contractor_assigned / _unassigned;
-facility_assigned / _unassigned; evaluator_assigned / _unassigned;
-bureau_environment; bureau_natural_resources; admin.
+landholder_other; responsible; former_responsible; contractor_assigned /
+_unassigned; facility_assigned / _unassigned; evaluator_assigned /
+_unassigned; bureau_environment; bureau_natural_resources;
+bureau_other_county; admin.
 """
 
 from __future__ import annotations
@@ -42,6 +49,7 @@ ROLES = (
     "landholder_owner",
     "landholder_other",
     "responsible",
+    "former_responsible",
     "contractor_assigned",
     "contractor_unassigned",
     "facility_assigned",
@@ -50,6 +58,7 @@ ROLES = (
     "evaluator_unassigned",
     "bureau_environment",
     "bureau_natural_resources",
+    "bureau_other_county",
     "admin",
 )
 
@@ -58,6 +67,7 @@ ACTOR_OF = {
     "landholder_owner": "landholder",
     "landholder_other": "other_landholder",
     "responsible": "responsible",
+    "former_responsible": "former",
     "contractor_assigned": "contractor",
     "contractor_unassigned": "contractor2",
     "facility_assigned": "facility",
@@ -66,6 +76,7 @@ ACTOR_OF = {
     "evaluator_unassigned": "evaluator2",
     "bureau_environment": "env",
     "bureau_natural_resources": "nr",
+    "bureau_other_county": "other_county",
     "admin": "admin",
 }
 
@@ -125,14 +136,25 @@ def build(world: World) -> County:
     responsible = make_party(f"{MARKERS['party']}责任单位")
     r_user = make_user("landholder", responsible)
     w.actors["responsible"] = Actor(r_user, bearer(r_user), responsible)
+    former = make_party("原责任单位（已注销）")
+    f_user = make_user("landholder", former)
+    w.actors["former"] = Actor(f_user, bearer(f_user), former)
+    other = make_user("bureau", department="environment")
+    other.county = "瑞丽市"
+    db.session.commit()
+    w.actors["other_county"] = Actor(other, bearer(other), None)
     government = make_party("陇川县人民政府（测试）", kind="government")
 
     reg = w.register(
         name=f"{MARKERS['site']}原冶炼厂地块",
         address=f"{MARKERS['site']}路 1 号",
-        responsible_party_credit_code=responsible.credit_code,
+        responsible_party_credit_code=former.credit_code,
     )
     cid = w.to_state("works", site=reg)
+    # The former responsible party is dissolved; ``responsible`` takes over (承继).
+    r = w.post("env", f"/parties/{former.credit_code}/succession",
+               {"successor_credit_code": responsible.credit_code})  # fmt: skip
+    assert r.status_code == 200 and r.get_json()["moved_cases"] == [cid], r.get_json()
 
     def manifest(status: str) -> int:
         data = {**w.manifest_data(100.0), "route": f"{MARKERS['manifest']} 章凤镇—G320—芒市"}
