@@ -87,7 +87,7 @@ class Opening:
 def to_open(action: str, from_state: str | None, to_state: str | None) -> list[Opening]:
     """The deadlines an event opens, from its action and the states it moved between.
     ``works_end`` and ``survey_order`` take their date from elsewhere (the plan, the
-    order); the caller supplies it."""
+    order's ``due``); the caller supplies it."""
     out: list[Opening] = []
     moved = to_state is not None and to_state != from_state
     if moved and to_state in REVIEW_STATES:
@@ -100,6 +100,8 @@ def to_open(action: str, from_state: str | None, to_state: str | None) -> list[O
         out.append(Opening("monitoring", "responsible"))
     if moved and to_state == "works":
         out.append(Opening("works_end", "contractor"))
+    if action == "survey_ordered":
+        out.append(Opening("survey_order", "responsible"))
     return out
 
 

@@ -18,3 +18,6 @@ importlib.import_module("app.api.clock_routes")
 
 # The caller's own credentials (issue 17).
 importlib.import_module("app.api.account_routes")
+
+# Before the survey: suspected plots, key supervised units (§12).
+importlib.import_module("app.api.presurvey_routes")

@@ -28,6 +28,7 @@ from app.models.documents import Document, DocumentJob
 from app.models.ledger import LedgerEvent, LedgerHead, Lock
 from app.models.manifests import MANIFEST_STATUSES, TRANSPORT_MODES, Manifest
 from app.models.parties import PARTY_KINDS, PARTY_STATUSES, Ban, Party
+from app.models.presurvey import KeyUnit, Suspect, UnitFiling
 from app.models.tipoffs import (
     TIPOFF_CHANNEL_LABELS_ZH,
     TIPOFF_CHANNELS,
@@ -63,6 +64,7 @@ __all__ = [
     "DocumentJob",
     "Filing",
     "Handover",
+    "KeyUnit",
     "LedgerEvent",
     "LedgerHead",
     "Lock",
@@ -73,9 +75,11 @@ __all__ = [
     "Review",
     "Sample",
     "Site",
+    "Suspect",
     "Tipoff",
     "TipoffEvent",
     "TipoffPhoto",
+    "UnitFiling",
     "User",
     "utcnow",
 ]

@@ -71,7 +71,12 @@ def on_event(event: LedgerEvent) -> None:
     case = db.session.get(Case, event.case_id)
     for o in openings:
         rule = rules.RULES[o.kind]
-        due = _plan_end(case.id) if o.kind == "works_end" else due_after(rule, today)
+        if o.kind == "works_end":
+            due = _plan_end(case.id)
+        elif o.kind == "survey_order":
+            due = date.fromisoformat(event.detail["due"])
+        else:
+            due = due_after(rule, today)
         if due is not None:
             open_deadline(case, o.kind, o.owner, due, event.seq)
     db.session.flush()

@@ -21,7 +21,16 @@ from app.extensions import db
 from app.models import Assignment, Case, Deadline, Notification, User
 from app.services import clock, mail
 
-KINDS = ("reminder", "returned", "decided", "discrepancy", "assigned", "reopened")
+KINDS = (
+    "reminder",
+    "returned",
+    "decided",
+    "discrepancy",
+    "assigned",
+    "reopened",
+    "survey_ordered",
+    "exceedance",
+)
 # Each kind's text, with the values it is made from. Chinese is the stored text (the
 # API's ``text``); a page translates the template and the labels among the values
 # (``LABEL_PARAMS``) for its reader. Marked for extraction in app/i18n_strings.py.
@@ -32,6 +41,9 @@ TEXTS = {
     "reopened": "%(plot)s（%(code)s）重新开展土壤污染状况调查：%(comment)s",
     "discrepancy": "%(plot)s（%(code)s）的转运联单 %(manifest)s 接收数量与发运数量相差 %(pct)s%%，待核查处理",
     "assigned": "贵单位已被委托为%(plot)s（%(code)s）的%(role)s",
+    "survey_ordered": "生态环境主管部门责令对%(plot)s（%(code)s）开展土壤污染状况调查，"
+    "请于 %(due)s 前提交调查报告",
+    "exceedance": "重点监管单位%(unit)s %(year)s 年度自行监测有 %(count)s 个样品超过筛选值，请核查",
 }
 LABEL_PARAMS = ("deadline", "stage", "action", "from_state", "to_state", "role")
 KIND_LABELS_ZH = {
@@ -41,6 +53,8 @@ KIND_LABELS_ZH = {
     "discrepancy": "转运数量差异",
     "assigned": "委托",
     "reopened": "重新调查",
+    "survey_ordered": "责令调查",
+    "exceedance": "自行监测超标",
 }
 
 

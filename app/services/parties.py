@@ -49,8 +49,10 @@ def usable(code: str, *, field: str, purpose: str) -> Party:
     return party
 
 
-def create_party(*, name: str, credit_code: str, kind: str, actor: User | None = None) -> Party:
-    """Register a party; commits."""
+def create_party(
+    *, name: str, credit_code: str, kind: str, actor: User | None = None, commit: bool = True
+) -> Party:
+    """Register a party; commits (unless ``commit=False``: the caller's transaction)."""
     errors = {}
     name = (name or "").strip()
     if not name or len(name) > 200:
@@ -75,7 +77,8 @@ def create_party(*, name: str, credit_code: str, kind: str, actor: User | None =
         party=credit_code,
         detail={"name": name, "kind": kind},
     )
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return party
 
 

@@ -41,12 +41,19 @@ PLANNED_USE_ZH = {
     "public_admin": "公共管理与公共服务用地（A，除 A33/A5/A6）",
     "green_space": "绿地与广场用地（G，除 G1 社区公园）",
 }
-TRIGGERS = ("use_change", "land_recovery", "key_enterprise", "agricultural_conversion")
+TRIGGERS = (
+    "use_change",
+    "land_recovery",
+    "key_enterprise",
+    "agricultural_conversion",
+    "survey_order",
+)
 TRIGGER_ZH = {
     "use_change": "用途变更为住宅、公共管理与公共服务用地",
     "land_recovery": "土地收回、转让",
     "key_enterprise": "土壤污染重点监管单位用地",
     "agricultural_conversion": "农用地转为建设用地",
+    "survey_order": "生态环境主管部门责令调查",
 }
 
 SITE_SPEC = {

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from app.extensions import db
 from app.models import Case
-from app.services import deadlines, documents, events, notifications
+from app.services import deadlines, documents, events, notifications, suspects
 from workflows import ACTION_LABELS_ZH, STATE_LABELS_ZH
 from workflows.filings import KINDS as FILING_KINDS
 
@@ -116,3 +116,30 @@ def notify_assigned(event):
     params = {**_plot(case), "role": ROLE_LABELS_ZH.get(detail.get("role"), detail.get("role"))}
     notifications.notify(notifications.party_users({party} if party else set()), "assigned",
                          params, case_id=case.id)  # fmt: skip
+
+
+# ---------------------------------------------------------------- before the survey (§12)
+
+
+@events.on("survey_ordered")
+def notify_survey_ordered(event):
+    """The one who must survey learns of the order and its date."""
+    case = _case(event)
+    params = {**_plot(case), "due": event.detail["due"]}
+    notifications.notify(notifications.owner_users(case, "responsible"), "survey_ordered",
+                         params, case_id=case.id)  # fmt: skip
+
+
+@events.on("submit")
+def open_ordered_case(event):
+    """An ordered survey's report came in: the suspected plot is an open case."""
+    suspects.on_survey_submitted(event)
+
+
+@events.on("unit_self_monitoring")
+def notify_exceedance(event):
+    """Self-monitoring above the screening values is flagged to the county's bureau."""
+    detail = event.detail or {}
+    if detail.get("exceedances"):
+        params = {"unit": detail["name"], "year": detail["year"], "count": detail["exceedances"]}
+        notifications.notify(notifications.bureau_users(detail["county"]), "exceedance", params)
