@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Case, Party, Site, User
+from app.models import Case, KeyUnit, Party, Site, Suspect, User
 from app.services import auth, cases, clock, filings, manifests, parties, sites, workdays
 from app.services.credit_codes import make_credit_code
 
@@ -35,12 +35,15 @@ PARTIES = {
     "group": ("云南德宏有色金属集团有限公司", "91533100MA6KDEM10", "enterprise"),
     "developer": ("陇川县兴边房地产开发有限公司", "91533124MA6KDEM11", "enterprise"),
     "falsifier": ("云南速检环境咨询有限公司", "91530100MA6KDEM12", "enterprise"),
+    "plating": ("陇川县景罕电镀有限公司", "91533124MA6KDEM13", "enterprise"),
+    "chemical": ("陇川县城子化工有限公司", "91533124MA6KDEM14", "enterprise"),
 }
 USERS = [
     # username, role, party key, department, display name
     ("landholder", "landholder", "cityinvest", None, "城投公司 李明"),
     ("smelter", "landholder", "smelter", None, "冶炼公司 王强"),
     ("landbank", "landholder", "landbank", None, "收储中心 杨丽"),
+    ("plating", "landholder", "plating", None, "电镀公司 段经理"),
     ("surveyor", "contractor", "surveyor", None, "调查单位 赵工"),
     ("contractor", "contractor", "contractor", None, "施工单位 周工"),
     ("facility", "facility", "facility", None, "接收单位 刀经理"),
@@ -344,6 +347,59 @@ class Demo:
                 (datetime(2025, 11, 4, 15, 0, tzinfo=clock.CHINA_TZ), ban),
                 (datetime(2026, 6, 2, 9, 20, tzinfo=clock.CHINA_TZ), tipoffs)]  # fmt: skip
 
+    def before_survey(self) -> None:
+        """§12: the year's key-unit list (one exceedance, one demolition plan), a unit
+        that closed, and suspected plots from every source: one ordered, one dismissed."""
+        from app.services import key_units, suspects
+
+        env, year = self.u("env_officer"), clock.today().year
+        for key, industry, township in (("smelter", "有色金属冶炼", "章凤镇"),
+                                        ("plating", "电镀", "景罕镇"), ("sugar", "制糖", "章凤镇"),
+                                        ("chemical", "化学原料制造", "城子镇")):  # fmt: skip
+            key_units.create(env, {"credit_code": self.code(key), "year": year,
+                                   "industry": industry, "township": township,
+                                   "address": f"陇川县{township}工业片区"})  # fmt: skip
+        sampled = (clock.today() - timedelta(days=12)).isoformat()
+        for who, lead in (("smelter", 1350.0), ("plating", 96.0)):
+            key_units.file(self.u(who), self.code(who), {
+                "kind": "self_monitoring", "year": year, "monitoring_unit": self.parties["surveyor"].name,
+                "sampled_on": sampled, "conclusion": "厂区土壤重金属监测结果见附表",
+                "samples": [{"point_id": "T1", "depth_m": 0.2, "pollutant": "铅", "value": lead, "unit": "mg/kg"},
+                            {"point_id": "T2", "depth_m": 0.5, "pollutant": "镉", "value": 4.2, "unit": "mg/kg"},
+                            {"point_id": "T3", "depth_m": 0.2, "pollutant": "砷", "value": 21.0, "unit": "mg/kg"}]})  # fmt: skip
+        start = workdays.add_workdays(clock.today(), 25)
+        key_units.file(self.u("plating"), self.code("plating"), {
+            "kind": "demolition_plan", "demolition_start": start.isoformat(),
+            "demolition_end": (start + timedelta(days=45)).isoformat(),
+            "facilities": "老电镀车间镀槽、废水处理站及地下管线",
+            "measures": "拆除前清空槽液并交有资质单位处置；作业区铺设防渗膜、设置围挡和雨水导排；拆除过程监测",
+            "waste_disposal": "含铬、镍污泥和废槽液作为危险废物交有资质单位处置", "contact": "段经理"})  # fmt: skip
+        key_units.close(env, self.code("chemical"), {
+            "status": "relocated", "date": (clock.today() - timedelta(days=5)).isoformat(),
+            "boundary": _box("城子镇", 0.012, -0.008)})  # fmt: skip
+        suspected = [
+            ("景罕镇原农资仓库地块", "景罕镇", "景罕镇广宋村", "农药仓储", "use_change", "cityinvest", 0.01),
+            ("章凤镇收回的原木材加工厂地块", "章凤镇", "章凤镇拉勐村", "木材防腐加工", "land_recovery", None, 0.014),
+            ("户撒乡举报的废旧电池堆放点", "户撒阿昌族乡", "户撒乡芒炳村", "废旧电池收集", "tipoff", None, 0.0),
+            ("清平乡执法检查发现的原选矿点", "清平乡", "清平乡清平村", "有色金属选矿", "inspection", None, 0.006),
+            ("陇把镇原加油站地块", "陇把镇", "陇把镇吕良村", "油品储存", "inspection", "developer", -0.01),
+        ]  # fmt: skip
+        made = []
+        for name, township, address, industry, source, holder, dx in suspected:
+            payload = {"name": name, "township": township, "address": address,
+                       "former_industry": industry, "source": source,
+                       "boundary": _box(township, dx, 0.006)}  # fmt: skip
+            if holder:
+                payload["landholder_credit_code"] = self.code(holder)
+            made.append(suspects.create(env, payload))
+        suspects.order_survey(env, made[0].id, {"due": (clock.today() + timedelta(days=60)).isoformat(),
+                                                "note": "规划调整为居住用地前须完成调查"})  # fmt: skip
+        suspects.dismiss(
+            env,
+            made[4].id,
+            {"reason": "核查加油站已按规范拆除油罐，检测未见异常，不纳入疑似污染地块"},
+        )
+
     def evaluation(self, key: str, passed: bool) -> None:
         cases.assign(
             self.u(self.holder(key)),
@@ -501,6 +557,7 @@ def build_demo(end: datetime | None = None) -> str:
             heapq.heappush(queue, (at, i, j, step))
     for k, (at, step) in enumerate(d.county_events()):
         heapq.heappush(queue, (at, 1000 + k, 0, step))
+    heapq.heappush(queue, (latest - timedelta(days=1), 2000, 0, d.before_survey))
     try:
         while queue:
             at, _, _, step = heapq.heappop(queue)
@@ -521,6 +578,9 @@ def build_demo(end: datetime | None = None) -> str:
         f"演示县已创建：{len(PLOTS)} 个地块，签发回执与联单 {issued['rendered']} 份。"
         f"用户密码均为 {DEMO_PASSWORD}",
         f"逾期期限 {reminded['overdue']} 项，今日催办 {reminded['reminders_sent']} 条。",
+        f"疑似污染地块 {db.session.scalar(select(func.count()).select_from(Suspect))} 个"
+        f"（其中责令调查 1 个），重点监管单位 "
+        f"{db.session.scalar(select(func.count()).select_from(KeyUnit))} 家。",
     ]
     lines += [f"  用户 {u[0]}（{u[4]}）" for u in USERS]
     lines += [f"  {state}: {n}" for state, n in sorted(states)]

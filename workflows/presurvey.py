@@ -71,3 +71,21 @@ KEY_UNIT_LAND_CATEGORY = 2
 DEMOLITION_LEAD_WORKING_DAYS = 15
 
 IMPORT_KINDS = ("suspected", "key_units")
+
+# The fields of an imported row, for the preview.
+FIELD_LABELS_ZH = {
+    "name": "名称",
+    "township": "乡镇",
+    "address": "地址",
+    "former_industry": "原从事行业",
+    "source": "来源",
+    "landholder_credit_code": "土地使用权人统一社会信用代码",
+    "area_m2": "面积（平方米）",
+    "planned_use": "规划用途",
+    "note": "备注",
+    "credit_code": "统一社会信用代码",
+    "year": "年度",
+    "industry": "行业",
+    "boundary": "边界",
+    "_": "整行",
+}

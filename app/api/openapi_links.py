@@ -54,6 +54,17 @@ OPERATION_IDS = {
     ("/tipoffs", "post"): "recordTipoff",
     ("/tipoffs/{tipoff_id}/hand-over", "post"): "handOverTipoff",
     ("/openapi.json", "get"): "getOpenapi",
+    ("/suspected-sites", "post"): "createSuspect",
+    ("/suspected-sites", "get"): "listSuspects",
+    ("/suspected-sites/{suspect_id}", "get"): "getSuspect",
+    ("/suspected-sites/{suspect_id}/order-survey", "post"): "orderSurvey",
+    ("/suspected-sites/{suspect_id}/dismiss", "post"): "dismissSuspect",
+    ("/key-units", "post"): "createKeyUnit",
+    ("/key-units", "get"): "listKeyUnits",
+    ("/key-units/{credit_code}", "get"): "getKeyUnit",
+    ("/key-units/{credit_code}/filings", "post"): "fileKeyUnit",
+    ("/key-units/{credit_code}/close", "post"): "closeKeyUnit",
+    ("/public/key-units", "get"): "listPublicKeyUnits",
 }
 
 
@@ -140,6 +151,18 @@ LINKS: dict[tuple[str, str], dict] = {
         "GetCase": _to("getCase", case_id="$response.body#/case_id"),
     },
     ("createParty", "201"): _party_links("$response.body#/credit_code"),
+    # §12: a suspected plot → its order or dismissal; an ordered survey → its case.
+    ("createSuspect", "201"): {
+        "GetSuspect": _to("getSuspect", suspect_id="$response.body#/id"),
+        "OrderSurvey": _to("orderSurvey", suspect_id="$response.body#/id"),
+        "DismissSuspect": _to("dismissSuspect", suspect_id="$response.body#/id"),
+    },
+    ("orderSurvey", "200"): {"GetCase": _to("getCase", case_id="$response.body#/case_id")},
+    ("createKeyUnit", "201"): {
+        "GetKeyUnit": _to("getKeyUnit", credit_code="$response.body#/credit_code"),
+        "FileKeyUnit": _to("fileKeyUnit", credit_code="$response.body#/credit_code"),
+        "CloseKeyUnit": _to("closeKeyUnit", credit_code="$response.body#/credit_code"),
+    },
 }
 
 

@@ -5,4 +5,4 @@ from flask import Blueprint
 bp = Blueprint("portal", __name__)
 URL_PREFIX = "/portal"
 
-from app.portal import routes  # noqa: E402,F401
+from app.portal import key_unit_routes, routes  # noqa: E402,F401

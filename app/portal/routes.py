@@ -20,7 +20,7 @@ from app.portal.forms import (
     SiteForm,
     apply_service_errors,
 )
-from app.services import cases, clock, deadlines, filings, manifests, sites
+from app.services import cases, clock, deadlines, filings, key_units, manifests, sites
 from app.services.filings import Upload
 
 PORTAL_ROLES = ("landholder", "contractor", "facility", "evaluator")
@@ -46,6 +46,7 @@ def index():
         "portal/index.html", result=result, state=state, today=clock.today(),
         own=deadlines.own(_user()),  # §11: the user's own clocks come first
         clocks=deadlines.open_for_cases([c.id for c in result.items]),
+        key_unit=key_units.listing_of(_user()),
     )  # fmt: skip
 
 

@@ -31,11 +31,14 @@ from app.public.forms import (
     township_choices,
 )
 from app.response_cache import cached, memo
+from app.services import key_units as key_unit_service
 from app.services import pdf
 from app.services import public as public_service
 from app.services import tipoffs as tipoff_service
 from app.services.public import indicators as indicator_service
 from app.services.sites import PLANNED_USE_ZH, cleared_for_json
+from app.ui import translated
+from workflows.presurvey import UNIT_STATUS_LABELS_ZH
 
 PER_PAGE = 20
 # The register's filter choices (townships, pollutants with public exceedances) are
@@ -374,3 +377,19 @@ def report_track(code):
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex"
     return response
+
+
+# ---------------------------------------------------------------- key supervised units (§12)
+
+
+@bp.get("/key-units")
+@cached
+def key_units():
+    """The published list of key supervised units of a year (重点监管单位名录)."""
+    year = request.args.get("year") or None
+    try:
+        result = key_unit_service.published(year, per_page=1000)
+    except ServiceError:
+        abort(404)
+    return render_template("public/key_units.html", result=result,
+                           unit_status_labels=translated(UNIT_STATUS_LABELS_ZH))  # fmt: skip

@@ -257,15 +257,32 @@ def _unit_of(user: User, credit_code: str, *, lock: bool = False) -> KeyUnit:
     return unit
 
 
+def listing_of(user: User) -> KeyUnit | None:
+    """The caller's unit's latest listing, if its unit is a key supervised unit."""
+    if user.party_id is None:
+        return None
+    return db.session.scalar(
+        select(KeyUnit).where(KeyUnit.party_id == user.party_id)
+        .order_by(KeyUnit.year.desc()).limit(1)
+    )  # fmt: skip
+
+
 def get(user: User, credit_code: str) -> tuple[KeyUnit, list[UnitFiling]]:
     unit = _unit_of(user, credit_code)
     return unit, filings_of([unit.id])[unit.id]
 
 
-def file(user: User, credit_code: str, payload) -> UnitFiling:
-    """``POST /api/v1/key-units/<credit_code>/filings`` by the unit's own users.
-    Commits."""
+def file(user: User, credit_code: str, payload, *, samples_csv: bytes | None = None) -> UnitFiling:
+    """``POST /api/v1/key-units/<credit_code>/filings`` by the unit's own users (the
+    portal sends the soil samples as a CSV, ``samples_csv``). Commits."""
     unit = _unit_of(user, credit_code, lock=True)
+    if samples_csv is not None and isinstance(payload, dict):
+        cfg = current_app.config
+        parsed = screening.parse_samples_csv(
+            samples_csv, max_bytes=cfg["MAX_CSV_BYTES"], max_rows=cfg["MAX_CSV_ROWS"]
+        )
+        payload = {**payload,
+                   "samples": [{k: v for k, v in x.items() if v not in (None, "")} for x in parsed]}  # fmt: skip
     if user.party_id != unit.party_id:
         raise Forbidden("只有重点监管单位本单位用户可以报送")
     if unit.status != "listed":

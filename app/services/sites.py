@@ -41,13 +41,9 @@ PLANNED_USE_ZH = {
     "public_admin": "公共管理与公共服务用地（A，除 A33/A5/A6）",
     "green_space": "绿地与广场用地（G，除 G1 社区公园）",
 }
-TRIGGERS = (
-    "use_change",
-    "land_recovery",
-    "key_enterprise",
-    "agricultural_conversion",
-    "survey_order",
-)
+# What a landholder may give when registering a plot (DESIGN §2); ``survey_order``
+# is set only by the bureau's order (§12).
+TRIGGERS = ("use_change", "land_recovery", "key_enterprise", "agricultural_conversion")
 TRIGGER_ZH = {
     "use_change": "用途变更为住宅、公共管理与公共服务用地",
     "land_recovery": "土地收回、转让",

@@ -42,6 +42,7 @@ MARKERS = {
     "manifest": "ROUTEMX7Q",
     "determination": "DETMX7Q",
     "tipoff": "TIPMX7Q",
+    "suspect": "SUSPMX7Q",
 }
 
 ROLES = (
@@ -217,6 +218,16 @@ def build(world: World) -> County:
         surveyor_code=w.surveyor.party.credit_code,
         other_landholder_code=w.other_landholder.party.credit_code,
     )
+    # §12: a suspected plot, and the responsible party listed as a key supervised unit.
+    r = w.post("env", "/suspected-sites",
+               {"name": f"{MARKERS['suspect']}原砖厂地块", "township": "章凤镇",
+                "address": f"{MARKERS['suspect']}村", "former_industry": "砖瓦制造",
+                "source": "inspection"})  # fmt: skip
+    assert r.status_code == 201, r.get_json()
+    refs["suspect"] = r.get_json()["id"]
+    r = w.post("env", "/key-units", {"credit_code": responsible.credit_code, "year": 2026,
+                                     "industry": "有色金属冶炼"})  # fmt: skip
+    assert r.status_code == 201, r.get_json()
     refs["user"] = make_user("landholder", make_party("受重置单位")).id  # for the admin's routes
     refs["notification"] = db.session.scalar(
         select(Notification.id).where(Notification.user_id == w.landholder.user.id).limit(1)
