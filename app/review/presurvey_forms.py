@@ -65,7 +65,7 @@ class KeyUnitForm(FlaskForm):
     industry = StringField(_l("行业"), validators=[Optional(), Length(max=200)])
     township = StringField(_l("乡镇"), validators=[Optional(), Length(max=50)])
     address = StringField(_l("地址"), validators=[Optional(), Length(max=300)])
-    submit = SubmitField(_l("列入名录"))
+    submit = SubmitField(_l("加入名录"))
 
 
 class CloseUnitForm(FlaskForm):
