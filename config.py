@@ -95,6 +95,12 @@ class Config:
             "REVISION_WORKING_DAYS": _int_env("REVISION_WORKING_DAYS", 30),
             "MONITORING_INTERVAL_DAYS": _int_env("MONITORING_INTERVAL_DAYS", 180),
             "TIPOFF_REPLY_WORKING_DAYS": _int_env("TIPOFF_REPLY_WORKING_DAYS", 15),
+            # §12: a demolition plan is filed this many working days before demolition
+            # starts; the county government's credit code for surveys it must carry out
+            # (empty: the one registered government party named after the county).
+            "DEMOLITION_LEAD_WORKING_DAYS": _int_env("DEMOLITION_LEAD_WORKING_DAYS", 15),
+            "COUNTY_GOVERNMENT_CREDIT_CODE": os.environ.get("COUNTY_GOVERNMENT_CREDIT_CODE")
+            or None,
             # Optional e-mail of notifications (Flask-Mailman); empty MAIL_SERVER = off.
             "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
             # Always SMTP (Flask-Mailman keeps testing apps' mail in memory otherwise);

@@ -363,10 +363,9 @@ NAV = {
     "facility": [("portal.manifests", N_("接收联单"))],
     "bureau": [("review.queue", N_("审查工作台")), ("review.deadlines", N_("期限台账")),
                ("review.cases", N_("全部案件")), ("review.suspects", N_("疑似地块")),
-               ("review.key_units", N_("重点监管单位")),
+               ("review.key_units", N_("重点单位")),
                ("review.manifests", N_("转运联单")), ("review.parties", N_("单位")),
-               ("review.tipoffs", N_("举报线索")), ("review.ledger", N_("问责台账")),
-               ("public.indicators", N_("统计指标"))],
+               ("review.tipoffs", N_("举报线索")), ("review.ledger", N_("问责台账"))],
     "admin": [("review.users", N_("用户")), ("review.parties", N_("单位")),
               ("review.ledger", N_("问责台账"))],
 }  # fmt: skip

@@ -50,7 +50,7 @@ def _page() -> int:
     return int(raw) if raw.isascii() and raw.isdigit() and 0 < len(raw) <= 6 and int(raw) else 1
 
 
-def _map_items(items) -> str:
+def _map_items(items) -> list[dict]:
     """The page's suspected plots for the desk map (JSON in the page, no query)."""
     out = []
     for s in items:
@@ -61,7 +61,7 @@ def _map_items(items) -> str:
                     "source_label": rules.SOURCE_LABELS_ZH[s.source], "lat": s.lat, "lon": s.lon,
                     "boundary": s.boundary,
                     "url": url_for("review.suspect", suspect_id=s.id)})  # fmt: skip
-    return json.dumps(out, ensure_ascii=False).replace("</", "<\\/")
+    return out
 
 
 # ---------------------------------------------------------------- suspected plots

@@ -310,3 +310,22 @@ def test_a_unit_that_closes_becomes_a_suspected_plot_in_one_step(world, unit):
     r = world.post("env", f"/key-units/{unit.credit_code}/close",
                    {"status": "closed", "date": clock.today().isoformat()})  # fmt: skip
     assert r.status_code == 409
+
+
+def test_filings_take_the_shape_of_case_filings_too(world, unit):
+    """``{"kind", "data": {...}}`` as in DESIGN §3, ``start_date`` for the start, and
+    only what the rules need: the date, or the year and the samples."""
+    url = f"/key-units/{unit.credit_code}/filings"
+    soon = workdays.add_workdays(clock.today(), 3).isoformat()
+    r = world.post("unit", url, {"kind": "demolition_plan", "data": {"start_date": soon}})
+    assert r.status_code == 400 and "demolition_start" in r.get_json()["error"]["fields"]
+    later = workdays.add_workdays(clock.today(), 20).isoformat()
+    r = world.post("unit", url, {"kind": "demolition_plan", "data": {"start_date": later}})
+    assert r.status_code == 201, r.get_json()
+    assert r.get_json()["data"] == {"kind": "demolition_plan", "demolition_start": later}
+    samples = [{"pollutant": "镉", "value": 70, "unit": "mg/kg"}]
+    r = world.post("unit", url, {"kind": "self_monitoring",
+                                 "data": {"year": clock.today().year, "samples": samples}})  # fmt: skip
+    assert r.status_code == 201 and r.get_json()["exceedances"] == 1
+    r = world.post("unit", url, {"kind": "self_monitoring", "data": {"year": 2026}})
+    assert r.status_code == 400 and "samples" in r.get_json()["error"]["fields"]
