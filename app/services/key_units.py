@@ -72,6 +72,8 @@ def _flatten(payload) -> dict | object:
         payload = {"kind": payload.get("kind"), **payload["data"]}
     return {ALIASES.get(k, k) if ALIASES.get(k, k) not in payload else k: v
             for k, v in payload.items()}  # fmt: skip
+
+
 CLOSE_SPEC = {
     "status": F("enum", choices=("closed", "relocated")),
     "date": F("date"),
