@@ -7,6 +7,20 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent
 
 
+def _review_stages(raw: str) -> tuple[str, ...]:
+    """``survey,risk_assessment_review`` → the review states, checked."""
+    known = ("survey_review", "risk_assessment_review", "plan_review", "evaluation_review")
+    out = []
+    for name in (n.strip() for n in raw.split(",")):
+        if not name:
+            continue
+        state = name if name.endswith("_review") else f"{name}_review"
+        if state not in known:
+            raise ValueError(f"EXPERT_REVIEW_STAGES: unknown stage {name!r}")
+        out.append(state)
+    return tuple(out)
+
+
 def _int_env(name: str, default: int) -> int:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
@@ -93,6 +107,11 @@ class Config:
             # Statutory clocks (DESIGN.md §11; workflows/deadlines.py).
             "REVIEW_WORKING_DAYS": _int_env("REVIEW_WORKING_DAYS", 20),
             "REVISION_WORKING_DAYS": _int_env("REVISION_WORKING_DAYS", 30),
+            # Issue 15: the review states whose approval needs an expert meeting of the
+            # round, e.g. "survey_review,risk_assessment_review,evaluation_review" (or
+            # "survey,risk_assessment,evaluation"). Empty by default: DESIGN §2 approves
+            # after the co-signature alone, and that contract stays as it is.
+            "EXPERT_REVIEW_STAGES": _review_stages(os.environ.get("EXPERT_REVIEW_STAGES", "")),
             "MONITORING_INTERVAL_DAYS": _int_env("MONITORING_INTERVAL_DAYS", 180),
             "TIPOFF_REPLY_WORKING_DAYS": _int_env("TIPOFF_REPLY_WORKING_DAYS", 15),
             # §12: a demolition plan is filed this many working days before demolition

@@ -13,6 +13,7 @@ from app.errors import InvalidTransition, ServiceError, StaleVersion, Validation
 from app.i18n_strings import N_
 from app.portal.forms import ActionForm, AssignmentForm
 from app.services import case_json, cases, filings, ledger
+from workflows.experts import REVIEW_REPORTS as EXPERT_REVIEW_REPORTS
 
 # What happens next, in plain words, per state (Chinese msgids: translated
 # where shown, here in render_case and in app.ui's context processor for EXPECTED).
@@ -91,6 +92,8 @@ def render_case(
     form: ActionForm | None = None,
     assignment_form: AssignmentForm | None = None,
     use_change_form=None,
+    panel_form=None,
+    meeting_form=None,
 ):
     user = current_user._get_current_object()
     case, caps = cases.load(user, case_id)
@@ -136,9 +139,43 @@ def render_case(
             else None,
             can_report_manifest=bool(caps & {"contractor", "responsible"})
             and case.state in ("transfer_reporting", "works"),
+            # Expert review (issue 15): panels stay with the bureau.
+            panels=_panels(case, user) if blueprint == "review" and user.role == "bureau" else None,
+            panel_form=panel_form,
+            panel_form_default=_panel_form() if blueprint == "review" else None,
+            meeting_form=meeting_form or (_meeting_form() if blueprint == "review" else None),
+            conclusion_labels=_conclusion_labels(),
         ),
         status,
     )
+
+
+def _meeting_form():
+    from app.review.expert_routes import MeetingForm
+
+    return MeetingForm(formdata=None)
+
+
+def _conclusion_labels() -> dict:
+    from app.ui import translated
+    from workflows.experts import CONCLUSION_LABELS_ZH
+
+    return translated(CONCLUSION_LABELS_ZH)
+
+
+def _panel_form():
+    from app.review.expert_routes import PanelForm
+
+    return PanelForm(formdata=None)
+
+
+def _panels(case, user) -> dict:
+    from app.services import experts, meetings
+
+    panels = experts.panels_for(user, case.id)
+    held = {m.panel_id for m in meetings.for_case(case.id)}
+    return {"items": panels, "experts": experts.members_of(panels), "held": held,
+            "can_draw": case.state in EXPERT_REVIEW_REPORTS}  # fmt: skip
 
 
 def _use_change_form():

@@ -18,6 +18,9 @@ this module only says which rule applies.
   entering ``works``, closed by ``complete_works`` (leaving ``works``).
 - ``survey_order``: a survey ordered by the bureau is filed by the date the order
   gives (第五十九条); opened by the order, closed when the survey is submitted.
+- ``expert_revision``: an expert meeting concluding "pass with revisions" gives the
+  filer ``REVISION_WORKING_DAYS`` to file the revised report (issue 15); closed by
+  that filing, or by leaving the review.
 """
 
 from __future__ import annotations
@@ -32,6 +35,14 @@ PREPARING_OWNER = {
     "plan_filing": "responsible",
     "evaluation": "evaluator",
 }
+# Who revises the report a review state reads.
+REVIEW_OWNER = {
+    "survey_review": "responsible",
+    "risk_assessment_review": "responsible",
+    "plan_review": "responsible",
+    "evaluation_review": "evaluator",
+}
+REPORT_KINDS = ("survey_report", "risk_assessment_report", "remediation_plan", "evaluation_report")
 OWNERS = ("bureau", "responsible", "contractor", "evaluator")
 OWNER_LABELS_ZH = {
     "bureau": "生态环境局",
@@ -69,6 +80,8 @@ RULES: dict[str, Rule] = {
              "date", None, None, ("works",)),
         Rule("survey_order", "责令调查时限", "应在生态环境主管部门责令的期限内完成土壤污染状况调查（土壤污染防治法第五十九条）",
              "date", None, None, ("survey",)),
+        Rule("expert_revision", "专家意见修改时限", "专家评审结论为修改后通过的，应在规定的工作日内按专家意见修改并重新提交报告",
+             "working", "REVISION_WORKING_DAYS", 30, REVIEW_STATES),
     )
 }  # fmt: skip
 KINDS = tuple(RULES)
@@ -84,7 +97,9 @@ class Opening:
     owner: str
 
 
-def to_open(action: str, from_state: str | None, to_state: str | None) -> list[Opening]:
+def to_open(
+    action: str, from_state: str | None, to_state: str | None, detail: dict | None = None
+) -> list[Opening]:
     """The deadlines an event opens, from its action and the states it moved between.
     ``works_end`` and ``survey_order`` take their date from elsewhere (the plan, the
     order's ``due``); the caller supplies it."""
@@ -102,6 +117,9 @@ def to_open(action: str, from_state: str | None, to_state: str | None) -> list[O
         out.append(Opening("works_end", "contractor"))
     if action == "survey_ordered":
         out.append(Opening("survey_order", "responsible"))
+    conclusion = (detail or {}).get("conclusion")
+    if action == "meeting_recorded" and conclusion == "pass_with_revisions":
+        out.append(Opening("expert_revision", REVIEW_OWNER[to_state]))
     return out
 
 
@@ -110,4 +128,6 @@ def closes(kind: str, action: str, to_state: str | None) -> bool:
     lives in, or, for monitoring, the report it waits for."""
     if to_state is not None and to_state not in RULES[kind].open_in:
         return True
+    if kind == "expert_revision":
+        return action in REPORT_KINDS  # the revised report
     return kind == "monitoring" and action == "monitoring_report"

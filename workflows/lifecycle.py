@@ -96,26 +96,26 @@ TRANSITIONS: list[dict] = [
     {"trigger": "cosign", "source": list(JOINT_REVIEWS), "dest": None,
      "unless": ["cosigned_this_round"]},
     {"trigger": "approve", "source": "survey_review", "dest": "risk_assessment",
-     "conditions": ["cosigned_this_round", "samples_exceed_screening"]},
+     "conditions": ["expert_review_passed", "cosigned_this_round", "samples_exceed_screening"]},
     {"trigger": "approve", "source": "survey_review", "dest": "released",
-     "conditions": ["cosigned_this_round"], "unless": ["samples_exceed_screening"]},
+     "conditions": ["expert_review_passed", "cosigned_this_round"], "unless": ["samples_exceed_screening"]},
     {"trigger": "approve", "source": "risk_assessment_review", "dest": "listed",
-     "conditions": ["cosigned_this_round", "risk_unacceptable"]},
+     "conditions": ["expert_review_passed", "cosigned_this_round", "risk_unacceptable"]},
     {"trigger": "approve", "source": "risk_assessment_review", "dest": "released",
-     "conditions": ["cosigned_this_round"], "unless": ["risk_unacceptable"]},
+     "conditions": ["expert_review_passed", "cosigned_this_round"], "unless": ["risk_unacceptable"]},
     {"trigger": "approve", "source": "plan_review", "dest": "transfer_reporting",
-     "conditions": ["plan_has_offsite_transfer"]},
+     "conditions": ["expert_review_passed", "plan_has_offsite_transfer"]},
     {"trigger": "approve", "source": "plan_review", "dest": "works",
-     "unless": ["plan_has_offsite_transfer"]},
+     "conditions": ["expert_review_passed"], "unless": ["plan_has_offsite_transfer"]},
     {"trigger": "approve", "source": "evaluation_review", "dest": "released",
-     "conditions": ["cosigned_this_round", "evaluation_passed"]},
+     "conditions": ["expert_review_passed", "cosigned_this_round", "evaluation_passed"]},
     # A failed evaluation goes back to the route the case came by (§10): risk
     # control if it reached evaluation by start_evaluation, else remediation works.
     {"trigger": "approve", "source": "evaluation_review", "dest": "risk_control",
-     "conditions": ["cosigned_this_round", "evaluated_after_control"],
+     "conditions": ["expert_review_passed", "cosigned_this_round", "evaluated_after_control"],
      "unless": ["evaluation_passed"]},
     {"trigger": "approve", "source": "evaluation_review", "dest": "works",
-     "conditions": ["cosigned_this_round"], "unless": ["evaluation_passed", "evaluated_after_control"]},
+     "conditions": ["expert_review_passed", "cosigned_this_round"], "unless": ["evaluation_passed", "evaluated_after_control"]},
     *[
         {"trigger": "return", "source": review, "dest": prepare, "conditions": ["has_comment"]}
         for review, prepare in REVIEW_OF.items()
@@ -167,6 +167,7 @@ GUARD_MESSAGES_ZH = {
     "notice_published": "尚未公开施工公告牌（works_notice）",
     "manifests_settled": "尚有转运联单未接收或存在未处理的数量差异",
     "monitoring_filed": "尚未提交监测报告（monitoring_report）",
+    "expert_review_passed": "须有本轮专家评审会结论为“通过”，或“修改后通过”且已提交修改后的报告",
 }
 # Messages for guards that must NOT hold ("unless").
 GUARD_UNLESS_MESSAGES_ZH = {
@@ -197,6 +198,9 @@ class CaseFacts:
     notice_published: bool = False
     manifests_settled: bool = False
     monitoring_filed: bool = False
+    # Expert review (issue 15): true unless the stage needs a meeting and this
+    # round's has not concluded pass (or pass with revisions, then revised).
+    expert_review_passed: bool = True
 
 
 GUARDS = [name for name in CaseFacts.__dataclass_fields__]

@@ -21,3 +21,6 @@ importlib.import_module("app.api.account_routes")
 
 # Before the survey: suspected plots, key supervised units (§12).
 importlib.import_module("app.api.presurvey_routes")
+
+# Expert review: the pool and panel draws (issue 15).
+importlib.import_module("app.api.expert_routes")

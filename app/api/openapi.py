@@ -6,7 +6,7 @@ route is described here and every described path is registered.
 
 from __future__ import annotations
 
-from app.api import openapi_presurvey
+from app.api import openapi_experts, openapi_presurvey
 from app.api.openapi_links import add_links, add_operation_ids
 from app.models import ASSIGNMENT_ROLES, MANIFEST_STATUSES, TRANSPORT_MODES
 from app.services.filings import KINDS
@@ -455,10 +455,9 @@ def spec() -> dict:
                           **_err(401, 403, 404)}}},
         "/openapi.json": {"get": _op("This document", _ok("Any"), secure=False, tags=["meta"])},
     }  # fmt: skip
-    schemas.update(openapi_presurvey.schemas(_obj))
-    paths.update(
-        openapi_presurvey.paths(_op, _ok, _err, _body, _param, _obj, _page, PAGING, PATH_INT)
-    )
+    for part in (openapi_presurvey, openapi_experts):  # §12; expert review (issue 15)
+        schemas.update(part.schemas(_obj))
+        paths.update(part.paths(_op, _ok, _err, _body, _param, _obj, _page, PAGING, PATH_INT))
     add_operation_ids(paths)
     add_links(paths)
     return {

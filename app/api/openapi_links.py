@@ -65,6 +65,13 @@ OPERATION_IDS = {
     ("/key-units/{credit_code}/filings", "post"): "fileKeyUnit",
     ("/key-units/{credit_code}/close", "post"): "closeKeyUnit",
     ("/public/key-units", "get"): "listPublicKeyUnits",
+    ("/experts", "post"): "createExpert",
+    ("/experts", "get"): "listExperts",
+    ("/experts/{expert_id}", "post"): "updateExpert",
+    ("/cases/{case_id}/panels", "post"): "drawPanel",
+    ("/cases/{case_id}/panels", "get"): "listPanels",
+    ("/panels/{panel_id}/replay", "get"): "replayPanel",
+    ("/panels/{panel_id}/meeting", "post"): "recordMeeting",
 }
 
 
@@ -158,6 +165,11 @@ LINKS: dict[tuple[str, str], dict] = {
         "DismissSuspect": _to("dismissSuspect", suspect_id="$response.body#/id"),
     },
     ("orderSurvey", "200"): {"GetCase": _to("getCase", case_id="$response.body#/case_id")},
+    ("createExpert", "201"): {"UpdateExpert": _to("updateExpert", expert_id="$response.body#/id")},
+    ("drawPanel", "201"): {
+        "ReplayPanel": _to("replayPanel", panel_id="$response.body#/id"),
+        "RecordMeeting": _to("recordMeeting", panel_id="$response.body#/id"),
+    },
     ("createKeyUnit", "201"): {
         "GetKeyUnit": _to("getKeyUnit", credit_code="$response.body#/credit_code"),
         "FileKeyUnit": _to("fileKeyUnit", credit_code="$response.body#/credit_code"),

@@ -25,6 +25,7 @@ from app.models.cases import (
 from app.models.deadlines import Deadline, Notification
 from app.models.decisions import Decision, DecisionSequence
 from app.models.documents import Document, DocumentJob
+from app.models.experts import Expert, Meeting, Panel
 from app.models.ledger import LedgerEvent, LedgerHead, Lock
 from app.models.manifests import MANIFEST_STATUSES, TRANSPORT_MODES, Manifest
 from app.models.parties import PARTY_KINDS, PARTY_STATUSES, Ban, Party
@@ -62,6 +63,7 @@ __all__ = [
     "Determination",
     "Document",
     "DocumentJob",
+    "Expert",
     "Filing",
     "Handover",
     "KeyUnit",
@@ -69,7 +71,9 @@ __all__ = [
     "LedgerHead",
     "Lock",
     "Manifest",
+    "Meeting",
     "Notification",
+    "Panel",
     "Party",
     "Responsibility",
     "Review",

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 import workflows
 from app.extensions import db
 from app.models import Assignment, Case, Filing, LedgerEvent, Manifest, Review, User
-from app.services import case_json, cases, clock, parties
+from app.services import case_json, cases, clock, experts, parties
 from workflows.filings import KIND_LABELS_ZH
 
 STAGE_OF_REVIEW = {**workflows.REVIEW_OF, "listed": "listed", "risk_control": "risk_control",
@@ -35,7 +35,10 @@ def for_case(user: User, case_id: int) -> dict:
         from app.errors import Forbidden
 
         raise Forbidden("原土地使用权人或责任人只能查看其经手期间的案件记录")
-    return build(case)
+    data = build(case)
+    # Issue 15: the expert meetings (names for the bureau; parties read 专家 1, 2 …).
+    data["meetings"] = experts.meetings_json(case.id, user)
+    return data
 
 
 def build(case: Case) -> dict:

@@ -65,7 +65,7 @@ def on_event(event: LedgerEvent) -> None:
     ):
         if rules.closes(row.kind, event.action, event.to_state):
             row.closed_on, row.closed_seq, row.met = today, event.seq, today <= row.due
-    openings = rules.to_open(event.action, event.from_state, event.to_state)
+    openings = rules.to_open(event.action, event.from_state, event.to_state, event.detail)
     if not openings:
         return
     case = db.session.get(Case, event.case_id)

@@ -21,9 +21,10 @@ from sqlalchemy.orm import selectinload
 from app.errors import Forbidden, InvalidTransition, ServiceError, ValidationError
 from app.extensions import db
 from app.models import Case, Document, Filing, Sample, User
-from app.services import cases, clock, ledger, parties, storage, uploads
+from app.services import cases, clock, ledger, meetings, parties, storage, uploads
 from app.services import screening as screening_service
 from app.services.schema import F, validate
+from workflows.experts import REVIEW_REPORTS
 from workflows.filings import KIND_FILERS, KIND_LABELS_ZH, KIND_STATES, KINDS
 
 MEDIA = ("soil", "surface_water", "groundwater", "air")
@@ -315,7 +316,10 @@ def file(
             return done, False
     if not caps & KIND_FILERS[kind]:
         raise Forbidden(f"您无权提交{KIND_LABELS_ZH[kind]}")
-    if case.state not in KIND_STATES[kind]:
+    revising = REVIEW_REPORTS.get(case.state) == kind and meetings.awaiting_revision(
+        case
+    )  # the report revised after a "pass with revisions" meeting (issue 15)
+    if case.state not in KIND_STATES[kind] and not revising:
         raise InvalidTransition(
             f"{KIND_LABELS_ZH[kind]}只能在 {'、'.join(KIND_STATES[kind])} 阶段提交，"
             f"案件当前处于 {case.state}"

@@ -228,6 +228,15 @@ def build(world: World) -> County:
     r = w.post("env", "/key-units", {"credit_code": responsible.credit_code, "year": 2026,
                                      "industry": "有色金属冶炼"})  # fmt: skip
     assert r.status_code == 201, r.get_json()
+    # Issue 15: an expert pool and a panel drawn for a second plot under review.
+    for i in range(3):
+        r = w.post("env", "/experts", {"name": f"评审专家{i}", "specialities": ["soil"]})
+        assert r.status_code == 201, r.get_json()
+        refs["expert"] = r.get_json()["id"]
+    second = w.to_state("survey_review", site=w.register(name="第二个评审中的地块"))
+    r = w.post("env", f"/cases/{second}/panels", {"size": 3})
+    assert r.status_code == 201, r.get_json()
+    refs["panel"] = r.get_json()["id"]
     refs["user"] = make_user("landholder", make_party("受重置单位")).id  # for the admin's routes
     refs["notification"] = db.session.scalar(
         select(Notification.id).where(Notification.user_id == w.landholder.user.id).limit(1)
