@@ -400,6 +400,33 @@ class Demo:
             {"reason": "核查加油站已按规范拆除油罐，检测未见异常，不纳入疑似污染地块"},
         )
 
+    def expert_review(self) -> None:
+        """Issue 15: an expert pool (two of them employed by parties of p14, so they
+        sit out), a panel drawn for p14's survey review, and its meeting."""
+        from app.services import experts
+
+        env = self.u("env_officer")
+        pool = [("李建华", "教授", ["soil", "risk"], None), ("张卫东", "研究员", ["groundwater"], None),
+                ("刀美兰", "高级工程师", ["analysis"], None), ("杨志刚", "教授", ["remediation"], None),
+                ("赵丽萍", "正高级工程师", ["management", "soil"], None),
+                ("孟凡", "高级工程师", ["risk"], None), ("何伟", "工程师", ["soil"], "surveyor"),
+                ("陈晓", "高级工程师", ["analysis"], "cityinvest")]  # fmt: skip
+        for name, title, specialities, employer in pool:
+            payload = {"name": name, "title": title, "specialities": specialities}
+            if employer:
+                payload["employer_credit_code"] = self.code(employer)
+            experts.add(env, payload)
+        panel = experts.draw(env, self.case_ids["p14"], {"size": 5})
+        experts.record_meeting(env, panel.id, {
+            "held_on": clock.today().isoformat(), "attendance": panel.members,
+            "opinions": [{"expert_id": m, "opinion": text} for m, text in zip(panel.members, (
+                "布点基本覆盖原窑炉和堆场，建议补充说明对照点选取依据。",
+                "地下水监测井深度合理，结论可信。",
+                "检测数据完整，质控样品比例符合要求。",
+                "同意报告结论，建议完善历史影像分析。",
+                "报告编制规范，同意通过。"), strict=True)],
+            "conclusion": "pass", "summary": "专家组认为调查报告内容完整、结论可信，同意通过；请按专家意见完善后归档。"})  # fmt: skip
+
     def evaluation(self, key: str, passed: bool) -> None:
         cases.assign(
             self.u(self.holder(key)),
@@ -558,6 +585,7 @@ def build_demo(end: datetime | None = None) -> str:
     for k, (at, step) in enumerate(d.county_events()):
         heapq.heappush(queue, (at, 1000 + k, 0, step))
     heapq.heappush(queue, (latest - timedelta(days=1), 2000, 0, d.before_survey))
+    heapq.heappush(queue, (latest - timedelta(hours=20), 2001, 0, d.expert_review))
     try:
         while queue:
             at, _, _, step = heapq.heappop(queue)
