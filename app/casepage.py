@@ -173,9 +173,11 @@ def _panels(case, user) -> dict:
     from app.services import experts, meetings
 
     panels = experts.panels_for(user, case.id)
-    held = {m.panel_id for m in meetings.for_case(case.id)}
+    held_rows = meetings.for_case(case.id)
+    held = {m.panel_id for m in held_rows}
+    met = any((m.stage, m.round) == (case.state, case.round) for m in held_rows)
     return {"items": panels, "experts": experts.members_of(panels), "held": held,
-            "can_draw": case.state in EXPERT_REVIEW_REPORTS}  # fmt: skip
+            "can_draw": case.state in EXPERT_REVIEW_REPORTS, "met_this_round": met}  # fmt: skip
 
 
 def _use_change_form():

@@ -250,6 +250,7 @@ EVENT_LABELS_ZH = {
     "expert_added": N_("专家入库"),
     "expert_updated": N_("专家信息变更"),
     "panel_drawn": N_("抽取评审专家"),
+    "meeting_recorded": N_("记录专家评审会"),
     "user_created": N_("创建用户"),
     "document_issued": N_("签发文书"),
     "tipoff_handled": N_("处理举报"),
