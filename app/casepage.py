@@ -53,12 +53,12 @@ BUTTON_CLASS = {"approve": "btn-success", "return": "btn-outline-danger", "cosig
                 "reopen": "btn-outline-secondary"}  # fmt: skip
 
 
-def filing_kinds_for(case_json: dict) -> list[str]:
+def filing_kinds_for(case, case_json: dict) -> list[str]:
     caps = set(case_json["your_roles"])
     return [
         kind
         for kind in filings.KINDS
-        if case_json["state"] in filings.KIND_STATES[kind] and caps & filings.KIND_FILERS[kind]
+        if caps & filings.KIND_FILERS[kind] and filings.open_for(case, kind)
     ]
 
 
@@ -127,7 +127,7 @@ def render_case(
             action_form=action_form,
             comment_required=COMMENT_REQUIRED,
             button_class=BUTTON_CLASS,
-            filing_kinds=filing_kinds_for(data),
+            filing_kinds=filing_kinds_for(case, data),
             assignment_form=(assignment_form or AssignmentForm())
             if caps & {"landholder", "responsible"} and case.state != "released"
             else None,

@@ -121,7 +121,7 @@ def file(case_id, kind):
     if kind not in FILING_FORMS:
         abort(404)
     case, caps = cases.load(_user(), case_id)
-    if case.state not in filings.KIND_STATES[kind] or not caps & filings.KIND_FILERS[kind]:
+    if not filings.open_for(case, kind) or not caps & filings.KIND_FILERS[kind]:
         flash(f"当前阶段您不能提交{filings.KIND_LABELS_ZH[kind]}。", "warning")
         return redirect(url_for("portal.case", case_id=case_id))
     form = FILING_FORMS[kind]()

@@ -277,6 +277,14 @@ def _store_documents(user, case, uploads_: list[Upload]) -> list[Document]:
     return docs
 
 
+def open_for(case: Case, kind: str) -> bool:
+    """Whether a filing of ``kind`` may be made in the case's state: its stage, or,
+    during a review, the report revised after a "pass with revisions" meeting."""
+    if case.state in KIND_STATES[kind]:
+        return True
+    return REVIEW_REPORTS.get(case.state) == kind and meetings.awaiting_revision(case)
+
+
 def file(
     user: User,
     case_id: int,
@@ -316,10 +324,7 @@ def file(
             return done, False
     if not caps & KIND_FILERS[kind]:
         raise Forbidden(f"您无权提交{KIND_LABELS_ZH[kind]}")
-    revising = REVIEW_REPORTS.get(case.state) == kind and meetings.awaiting_revision(
-        case
-    )  # the report revised after a "pass with revisions" meeting (issue 15)
-    if case.state not in KIND_STATES[kind] and not revising:
+    if not open_for(case, kind):
         raise InvalidTransition(
             f"{KIND_LABELS_ZH[kind]}只能在 {'、'.join(KIND_STATES[kind])} 阶段提交，"
             f"案件当前处于 {case.state}"

@@ -24,7 +24,7 @@ from app.errors import ValidationError
 from app.extensions import db
 from app.models import KeyUnit, LedgerEvent, Party, User
 from app.services import key_units, ledger, suspects
-from app.services.screening.csv_reading import _decode, _header, formula_like
+from app.services.screening.csv_reading import decode_text, formula_like, header_key
 from app.services.sites import PLANNED_USE_ZH
 from workflows import presurvey as rules
 
@@ -47,12 +47,12 @@ COLUMNS = {
 }  # fmt: skip
 REQUIRED = {"suspected": ("name", "township", "address", "former_industry", "source"),
             "key_units": ("credit_code", "year")}  # fmt: skip
-_INDEX = {kind: {_header(s): f for f, names in columns.items() for s in (f, *names)}
+_INDEX = {kind: {header_key(s): f for f, names in columns.items() for s in (f, *names)}
           for kind, columns in COLUMNS.items()}  # fmt: skip
 # A 来源 or 规划用途 cell may hold the code or its Chinese label.
 _CODES = {
-    "source": {_header(s): c for c, label in rules.SOURCE_LABELS_ZH.items() for s in (c, label)},
-    "planned_use": {_header(s): c for c, label in PLANNED_USE_ZH.items() for s in (c, label)},
+    "source": {header_key(s): c for c, label in rules.SOURCE_LABELS_ZH.items() for s in (c, label)},
+    "planned_use": {header_key(s): c for c, label in PLANNED_USE_ZH.items() for s in (c, label)},
 }
 _CHOICES = {"source": "、".join(rules.SOURCE_LABELS_ZH.values()),
             "planned_use": "、".join(u.split("（")[0] for u in PLANNED_USE_ZH.values())}  # fmt: skip
@@ -111,7 +111,7 @@ def read(kind: str, filename: str, raw: bytes, *, county: str | None = None) -> 
 
 def _csv_lines(raw: bytes):
     try:
-        text = _decode(raw)
+        text = decode_text(raw)
     except ValidationError:
         _fail("文件不是 UTF-8 或 GB18030 编码的 CSV 文本（可直接上传 .xlsx）")
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -158,7 +158,7 @@ def _records(kind: str, lines):
         if not any(_text(c) for c in cells):
             continue
         if columns is None:
-            if not any(_header(_text(c)) in index for c in cells) and titles < TITLE_ROWS:
+            if not any(header_key(_text(c)) in index for c in cells) and titles < TITLE_ROWS:
                 titles += 1
                 continue
             columns = _columns(kind, line, cells)
@@ -181,7 +181,7 @@ def _labels(kind: str, fields) -> str:
 def _columns(kind: str, line: int, cells: list) -> dict[str, int]:
     columns: dict[str, int] = {}
     for at, cell in enumerate(cells):
-        name = _INDEX[kind].get(_header(_text(cell)))
+        name = _INDEX[kind].get(header_key(_text(cell)))
         if name is None:
             continue  # other columns (序号, 经纬度, remarks…) are ignored
         if name in columns:
@@ -224,7 +224,7 @@ def _check(kind: str, line: int, record: dict) -> Row:
             else:
                 values[name] = int(number)
         elif name in _CODES:
-            values[name] = _CODES[name].get(_header(text), text)
+            values[name] = _CODES[name].get(header_key(text), text)
         else:
             values[name] = text
     try:

@@ -71,9 +71,15 @@ def test_approve_is_refused_without_a_meeting_and_allowed_after_a_pass(world, re
     assert len(names) == 3 and names <= {"专家0", "专家1", "专家2", "专家3"}
 
 
-def test_pass_with_revisions_needs_the_revised_report_in_time(world, required, panel):
+def test_pass_with_revisions_needs_the_revised_report_in_time(app, world, required, panel):
     cid, p = panel
+    form = f"/portal/cases/{cid}/file/survey_report"
+    holder = logged_in(app, world.landholder.user)
+    assert form not in holder.get(f"/portal/cases/{cid}").get_data(as_text=True)
     _meeting(world, p, "pass_with_revisions")
+    # The portal offers the revised report's form during the review.
+    assert form in holder.get(f"/portal/cases/{cid}").get_data(as_text=True)
+    assert holder.get(form).status_code == 200
     clocks = [
         d for d in world.case(cid, "landholder")["deadlines"] if d["kind"] == "expert_revision"
     ]

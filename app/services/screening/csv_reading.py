@@ -21,7 +21,7 @@ from app.services.screening.samples import (
 )
 from app.services.screening.units import InvalidField, show
 
-# Header spellings accepted for each column, after _header() normalisation.
+# Header spellings accepted for each column, after header_key() normalisation.
 _HEADERS = {
     "point_id": ("point_id", "point", "点位编号", "点位", "点位号", "采样点位"),
     "depth_m": ("depth_m", "depth", "深度", "采样深度"),
@@ -42,14 +42,14 @@ _HEADER_SUFFIX = re.compile(r"\s*(?:[(\[【].*|/.*)$")
 _HEADER_SEP = re.compile(r"[\s\-]+")
 
 
-def _header(cell: str) -> str:
+def header_key(cell: str) -> str:
     """``"深度(m)"``, ``"深度/m"``, ``" Depth m"`` → a key of _HEADER_INDEX (or not)."""
     text = unicodedata.normalize("NFKC", cell).replace("\ufeff", "").strip().casefold()
     text = _HEADER_SUFFIX.sub("", text)
     return _HEADER_SEP.sub("_", text.strip())
 
 
-def _decode(raw: bytes) -> str:
+def decode_text(raw: bytes) -> str:
     if raw.startswith(codecs.BOM_UTF8):
         encodings = ("utf-8",)
         raw = raw[len(codecs.BOM_UTF8) :]
@@ -80,7 +80,7 @@ def parse_samples_csv(
     """
     if len(raw) > max_bytes:
         raise _csv_error(f"样品 CSV 过大：最多 {max_bytes} 字节")
-    text = _decode(bytes(raw))
+    text = decode_text(bytes(raw))
     reader = csv.reader(io.StringIO(text, newline=""))
     resolver = Resolver()
     errors = FieldErrors()
@@ -155,7 +155,7 @@ def formula_like(cell: str) -> bool:
 def _read_header(cells: list[str], line: int) -> dict[str, int]:
     columns: dict[str, int] = {}
     for at, cell in enumerate(cells):
-        column = _HEADER_INDEX.get(_header(cell))
+        column = _HEADER_INDEX.get(header_key(cell))
         if column is None:
             continue  # extra columns (remarks, lab IDs…) are allowed and ignored
         if column in columns:
