@@ -303,7 +303,37 @@ def deadlines_remind(as_of):
     click.echo(json.dumps(result, ensure_ascii=False))
 
 
+experts_cli = AppGroup("experts", help="专家评审 / expert review")
+
+
+@experts_cli.command("replay")
+@click.argument("seq", type=int)
+def experts_replay(seq):
+    """Repeat the panel draw recorded by ledger event SEQ (panel_drawn) from the
+    event alone; prints a JSON line, exits 1 if the panel differs."""
+    import json
+
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import LedgerEvent
+    from workflows import experts as rules
+
+    event = db.session.scalar(select(LedgerEvent).where(LedgerEvent.seq == seq))
+    if event is None or event.action != "panel_drawn":
+        raise click.BadParameter("不是专家抽取（panel_drawn）的台账事件", param_hint="SEQ")
+    d = event.detail
+    again = rules.draw(d["seed"], d["candidates"], d["size"])
+    out = {"seq": seq, "hash": event.hash, "case_id": event.case_id, "seed": d["seed"],
+           "candidates": d["candidates"], "members_recorded": d["members"],
+           "members_replayed": again, "matches": again == d["members"]}  # fmt: skip
+    click.echo(json.dumps(out, ensure_ascii=False))
+    if not out["matches"]:
+        sys.exit(1)
+
+
 def register(app: Flask) -> None:
+    app.cli.add_command(experts_cli)
     app.cli.add_command(deadlines_cli)
     app.cli.add_command(documents_cli)
     app.cli.add_command(parties_cli)

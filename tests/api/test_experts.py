@@ -4,6 +4,7 @@ from its ledger event, and who may see what."""
 from __future__ import annotations
 
 import hashlib
+import json
 
 import pytest
 from sqlalchemy import select
@@ -130,3 +131,15 @@ def test_the_ranking_is_the_documented_one():
         [1, 2, 3, 4, 5], key=lambda e: hashlib.sha256(f"{seed}:{e}".encode()).hexdigest()
     )
     assert rules.draw(seed, [5, 4, 3, 2, 1], 2) == ranked[:2]  # order of candidates is irrelevant
+
+
+def test_the_command_line_replays_a_draw_from_its_ledger_event(app, world, pool):
+    cid = _review_case(world)
+    panel = world.post("env", f"/cases/{cid}/panels", {"size": 3}).get_json()
+    runner = app.test_cli_runner()
+    r = runner.invoke(args=["experts", "replay", str(panel["ledger_seq"])])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output.strip().splitlines()[-1])
+    assert out["matches"] is True and out["members_replayed"] == [m["id"] for m in panel["members"]]
+    r = runner.invoke(args=["experts", "replay", "1"])  # the first event is no draw
+    assert r.exit_code != 0 and "panel_drawn" in r.output
