@@ -400,6 +400,26 @@ class Demo:
             {"reason": "核查加油站已按规范拆除油罐，检测未见异常，不纳入疑似污染地块"},
         )
 
+    def control_plan(self, key: str) -> None:
+        """Issue 15: the control plan of a risk-control plot (area, signs, limits)."""
+        lat, lon = TOWNSHIPS[self.site_of(key).township]
+        area = _box(self.site_of(key).township, 0.0, 0.0, size=0.006)
+        self.file(self.holder(key), key, "risk_control_plan", {
+            "measures": "原仓库区域设置水泥硬化阻隔层，禁止开挖、种植和取用浅层地下水；设围挡隔离",
+            "control_area": area,
+            "signs": "管控区四周设置警示标识牌 6 块，标明管控范围、禁止事项和监督电话",
+            "announcement": "本地块（原城子镇化肥仓库）实施土壤污染风险管控。管控区域内禁止擅自开挖、"
+                            "种植农作物和取用地下水；如发现异常请拨打 12369。",
+            "monitoring_plan": {"media": ["soil", "groundwater"], "frequency_days": 180,
+                                "points": [{"point_id": "GW1", "medium": "groundwater", "lat": lat, "lon": lon},
+                                           {"point_id": "GW2", "medium": "groundwater"},
+                                           {"point_id": "S1", "medium": "soil"}],
+                                "limits": [{"medium": "groundwater", "pollutant": "镉", "limit": 5, "unit": "μg/L"},
+                                           {"medium": "soil", "pollutant": "镉", "limit": 65, "unit": "mg/kg"}]}})  # fmt: skip
+
+    def site_of(self, key: str) -> Site:
+        return db.session.get(Case, self.case_ids[key]).site
+
     def expert_review(self) -> None:
         """Issue 15: an expert pool (two of them employed by parties of p14, so they
         sit out), a panel drawn for p14's survey review, and its meeting."""
@@ -518,9 +538,18 @@ def _story(d: Demo, plot) -> list[tuple[int, callable]]:
         add((140, lambda: d.transfer(key, "developer", responsible=True)))
     if story == "risk_control":
         add((125, lambda: d.act("env_officer", key, "require_control", "暂不开发，实施风险管控")))
+        add((140, lambda: d.control_plan(key)))
         add((160, lambda: d.file(d.holder(key), key, "monitoring_report", {
             "unit_credit_code": d.code("surveyor"), "media": ["soil", "groundwater"],
-            "summary": "管控区围挡完好，地下水监测井未检出超标"})))  # fmt: skip
+            "summary": "管控区围挡完好，地下水监测井未检出超标",
+            "values": [{"point_id": "GW1", "medium": "groundwater", "pollutant": "镉",
+                        "value": 2.1, "unit": "μg/L"}]})))  # fmt: skip
+        # The second round finds cadmium above the limit: an alert, measures pending.
+        add((250, lambda: d.file(d.holder(key), key, "monitoring_report", {
+            "unit_credit_code": d.code("surveyor"), "media": ["groundwater"],
+            "summary": "GW2 监测井镉浓度超出管控限值，需核查原因",
+            "values": [{"point_id": "GW2", "medium": "groundwater", "pollutant": "镉",
+                        "value": 8.6, "unit": "μg/L"}]})))  # fmt: skip
         return steps
     offsite = key in ("p01", "p06", "p08")
     if upto("plan_filing"):

@@ -14,6 +14,7 @@ from markupsafe import Markup
 import workflows
 from app.i18n_strings import N_
 from app.services import clock
+from workflows import control as control_rules
 from workflows import deadlines as deadline_rules
 
 _NODE_W, _NODE_H, _GAP_X, _GAP_Y = 132, 40, 38, 56
@@ -251,6 +252,7 @@ EVENT_LABELS_ZH = {
     "expert_updated": N_("专家信息变更"),
     "panel_drawn": N_("抽取评审专家"),
     "meeting_recorded": N_("记录专家评审会"),
+    "control_alert": N_("管控监测超限"),
     "user_created": N_("创建用户"),
     "document_issued": N_("签发文书"),
     "tipoff_handled": N_("处理举报"),
@@ -463,4 +465,5 @@ def register(app: Flask) -> None:
             "BASIS_LABELS": translated(BASIS_LABELS_ZH),
             "DEADLINE_LABELS": translated(deadline_rules.KIND_LABELS_ZH),
             "DEADLINE_OWNER_LABELS": translated(deadline_rules.OWNER_LABELS_ZH),
+            "MEDIA_LABELS": translated(control_rules.MEDIA_LABELS_ZH),
         }

@@ -18,6 +18,8 @@ this module only says which rule applies.
   entering ``works``, closed by ``complete_works`` (leaving ``works``).
 - ``survey_order``: a survey ordered by the bureau is filed by the date the order
   gives (第五十九条); opened by the order, closed when the survey is submitted.
+- ``post_release_monitoring``: a plot released after risk control keeps filing
+  monitoring reports every ``MONITORING_INTERVAL_DAYS`` (issue 15).
 - ``expert_revision``: an expert meeting concluding "pass with revisions" gives the
   filer ``REVISION_WORKING_DAYS`` to file the revised report (issue 15); closed by
   that filing, or by leaving the review.
@@ -80,6 +82,8 @@ RULES: dict[str, Rule] = {
              "date", None, None, ("works",)),
         Rule("survey_order", "责令调查时限", "应在生态环境主管部门责令的期限内完成土壤污染状况调查（土壤污染防治法第五十九条）",
              "date", None, None, ("survey",)),
+        Rule("post_release_monitoring", "移出名录后监测", "风险管控地块移出名录后，责任人仍应按风险管控方案定期开展监测并报送监测报告",
+             "calendar", "MONITORING_INTERVAL_DAYS", 180, ("released",)),
         Rule("expert_revision", "专家意见修改时限", "专家评审结论为修改后通过的，应在规定的工作日内按专家意见修改并重新提交报告",
              "working", "REVISION_WORKING_DAYS", 30, REVIEW_STATES),
     )
@@ -117,6 +121,12 @@ def to_open(
         out.append(Opening("works_end", "contractor"))
     if action == "survey_ordered":
         out.append(Opening("survey_order", "responsible"))
+    # A plot released after risk control keeps its monitoring duty (issue 15).
+    after_control = (detail or {}).get("after_control")
+    if (moved and to_state == "released" and after_control) or (
+        action == "monitoring_report" and to_state == "released"
+    ):
+        out.append(Opening("post_release_monitoring", "responsible"))
     conclusion = (detail or {}).get("conclusion")
     if action == "meeting_recorded" and conclusion == "pass_with_revisions":
         out.append(Opening("expert_revision", REVIEW_OWNER[to_state]))
@@ -130,4 +140,4 @@ def closes(kind: str, action: str, to_state: str | None) -> bool:
         return True
     if kind == "expert_revision":
         return action in REPORT_KINDS  # the revised report
-    return kind == "monitoring" and action == "monitoring_report"
+    return kind in ("monitoring", "post_release_monitoring") and action == "monitoring_report"

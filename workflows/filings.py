@@ -11,6 +11,8 @@ KINDS = (
     "works_notice",
     "progress_report",
     "evaluation_report",
+    "risk_control_plan",
+    "emergency_measures",
 )
 KIND_LABELS_ZH = {
     "survey_report": "土壤污染状况调查报告",
@@ -20,6 +22,8 @@ KIND_LABELS_ZH = {
     "works_notice": "施工公告牌",
     "progress_report": "施工进展报告",
     "evaluation_report": "效果评估报告",
+    "risk_control_plan": "风险管控方案",
+    "emergency_measures": "应急措施报告",
 }
 KIND_STATES = {
     "survey_report": ("survey",),
@@ -29,6 +33,10 @@ KIND_STATES = {
     "works_notice": ("works",),
     "progress_report": ("works",),
     "evaluation_report": ("evaluation",),
+    # Issue 15: the control plan (管控区域, signs, the monitoring plan and its limits)
+    # and the measures taken when monitoring exceeds them.
+    "risk_control_plan": ("risk_control",),
+    "emergency_measures": ("risk_control",),
 }
 _OWNERS = frozenset({"landholder", "responsible"})
 KIND_FILERS = {
@@ -39,4 +47,6 @@ KIND_FILERS = {
     "works_notice": {"contractor", "responsible"},
     "progress_report": {"contractor", "responsible"},
     "evaluation_report": {"evaluator"},
+    "risk_control_plan": _OWNERS,
+    "emergency_measures": _OWNERS,
 }

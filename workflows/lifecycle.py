@@ -126,7 +126,7 @@ TRANSITIONS: list[dict] = [
     {"trigger": "complete_works", "source": "works", "dest": "evaluation",
      "conditions": ["notice_published", "manifests_settled"]},
     {"trigger": "start_evaluation", "source": "risk_control", "dest": "evaluation",
-     "conditions": ["monitoring_filed"]},
+     "conditions": ["monitoring_filed", "no_open_alert"]},
     {"trigger": "reopen", "source": "released", "dest": "survey",
      "conditions": ["has_comment"]},
 ]  # fmt: skip
@@ -167,6 +167,7 @@ GUARD_MESSAGES_ZH = {
     "notice_published": "尚未公开施工公告牌（works_notice）",
     "manifests_settled": "尚有转运联单未接收或存在未处理的数量差异",
     "monitoring_filed": "尚未提交监测报告（monitoring_report）",
+    "no_open_alert": "监测超出风险管控方案的限值，须先报送应急措施（emergency_measures）",
     "expert_review_passed": "须有本轮专家评审会结论为“通过”，或“修改后通过”且已提交修改后的报告",
 }
 # Messages for guards that must NOT hold ("unless").
@@ -201,6 +202,8 @@ class CaseFacts:
     # Expert review (issue 15): true unless the stage needs a meeting and this
     # round's has not concluded pass (or pass with revisions, then revised).
     expert_review_passed: bool = True
+    # Risk control (issue 15): no monitoring alert waits for emergency measures.
+    no_open_alert: bool = True
 
 
 GUARDS = [name for name in CaseFacts.__dataclass_fields__]

@@ -22,6 +22,7 @@ from app.models.cases import (
     Sample,
     Site,
 )
+from app.models.control import Alert
 from app.models.deadlines import Deadline, Notification
 from app.models.decisions import Decision, DecisionSequence
 from app.models.documents import Document, DocumentJob
@@ -53,6 +54,7 @@ __all__ = [
     "TIPOFF_STATUSES",
     "TIPOFF_STATUS_LABELS_ZH",
     "TRANSPORT_MODES",
+    "Alert",
     "ApiToken",
     "Assignment",
     "Ban",

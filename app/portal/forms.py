@@ -5,6 +5,8 @@ the API go through exactly the same checks."""
 
 from __future__ import annotations
 
+import json
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -340,10 +342,89 @@ class MonitoringForm(_FilingForm):
         validators=[DataRequired(_l("至少选择一种监测介质"))],
     )
     summary = TextAreaField(_l("监测结论"), validators=[DataRequired(REQUIRED)])
+    values = TextAreaField(
+        _l(
+            "监测数据（可选；每行：点位,介质,污染物,检测值,单位，介质为 soil/surface_water/groundwater/air）"
+        )
+    )
+
+    def validate_values(self, field):
+        self._values = [
+            {"point_id": p, "medium": m, "pollutant": c, "value": _number(v, i), "unit": u}
+            for i, (p, m, c, v, u) in enumerate(
+                _lines(field.data, 5, _("点位,介质,污染物,检测值,单位")), 1
+            )
+        ]
 
     def to_data(self) -> dict:
-        return {"unit_credit_code": self.unit_credit_code.data, "media": self.media.data,
+        data = {"unit_credit_code": self.unit_credit_code.data, "media": self.media.data,
                 "summary": self.summary.data}  # fmt: skip
+        if getattr(self, "_values", None):
+            data["values"] = self._values
+        return data
+
+
+class ControlPlanForm(_FilingForm):
+    """风险管控方案 (issue 15): measures, the control area, signs, the announcement
+    and the monitoring plan with its limits."""
+
+    measures = TextAreaField(_l("管控措施"), validators=[DataRequired(REQUIRED)])
+    control_area = TextAreaField(
+        _l("管控区域（GeoJSON Polygon，WGS84）"), validators=[DataRequired(REQUIRED)]
+    )
+    signs = TextAreaField(_l("标识设置"), validators=[DataRequired(REQUIRED)])
+    announcement = TextAreaField(_l("公告内容（向社会公开）"), validators=[DataRequired(REQUIRED)])
+    media = MultiCheckboxField(
+        _l("监测介质"), choices=options([("soil", _l("土壤")), ("surface_water", _l("地表水")),
+                                      ("groundwater", _l("地下水")), ("air", _l("环境空气"))]),
+        validators=[DataRequired(_l("至少选择一种监测介质"))],
+    )  # fmt: skip
+    frequency_days = IntegerField(
+        _l("监测频次（天）"), validators=[DataRequired(REQUIRED), NumberRange(min=1, max=366)]
+    )
+    points = TextAreaField(_l("监测点位（每行：点位,介质）"), validators=[DataRequired(REQUIRED)])
+    limits = TextAreaField(
+        _l("管控限值（每行：介质,污染物,限值,单位）"), validators=[DataRequired(REQUIRED)]
+    )
+
+    def validate_control_area(self, field):
+        try:
+            self._area = json.loads(field.data)
+        except ValueError:
+            raise ValidationError(_("不是有效的 GeoJSON")) from None
+
+    def validate_points(self, field):
+        self._points = [{"point_id": p, "medium": m}
+                        for p, m in _lines(field.data, 2, _("点位,介质"))]  # fmt: skip
+
+    def validate_limits(self, field):
+        self._limits = [
+            {"medium": m, "pollutant": c, "limit": _number(v, i), "unit": u}
+            for i, (m, c, v, u) in enumerate(_lines(field.data, 4, _("介质,污染物,限值,单位")), 1)
+        ]
+
+    def to_data(self) -> dict:
+        return {
+            "measures": self.measures.data, "control_area": getattr(self, "_area", None),
+            "signs": self.signs.data, "announcement": self.announcement.data,
+            "monitoring_plan": {"media": self.media.data, "frequency_days": self.frequency_days.data,
+                                "points": getattr(self, "_points", []),
+                                "limits": getattr(self, "_limits", [])},
+        }  # fmt: skip
+
+
+class EmergencyForm(_FilingForm):
+    measures = TextAreaField(_l("已采取的应急措施"), validators=[DataRequired(REQUIRED)])
+    isolation = SelectField(
+        _l("是否已隔离受影响区域"), choices=YES_NO, validators=[DataRequired(REQUIRED)]
+    )
+    completed_on = DateField(_l("完成日期"), validators=[Optional()])
+
+    def to_data(self) -> dict:
+        data = {"measures": self.measures.data, "isolation": _bool(self.isolation.data)}
+        if self.completed_on.data:
+            data["completed_on"] = self.completed_on.data.isoformat()
+        return data
 
 
 class NoticeForm(_FilingForm):
@@ -418,6 +499,8 @@ FILING_FORMS = {
     "works_notice": NoticeForm,
     "progress_report": ProgressForm,
     "evaluation_report": EvaluationForm,
+    "risk_control_plan": ControlPlanForm,
+    "emergency_measures": EmergencyForm,
 }
 
 

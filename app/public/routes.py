@@ -31,6 +31,7 @@ from app.public.forms import (
     township_choices,
 )
 from app.response_cache import cached, memo
+from app.services import control as control_service
 from app.services import key_units as key_unit_service
 from app.services import pdf
 from app.services import public as public_service
@@ -136,6 +137,7 @@ def site(code):
         reopened=public_service.reopened(events),
         cleared_for=cleared_for_json(row.site),
         board=public_service.notice_board(row.case),
+        control_plan=control_service.public_plan(row.case),
         evaluation=public_service.evaluation(row.case),
         release=release,
         progress=public_service.latest_progress(row.case),

@@ -19,7 +19,16 @@ from app.response_cache import memo
 from app.review import bp
 from app.review.forms import BanForm, PartyForm, ResolveForm, SuccessionForm, UseChangeForm
 from app.services import cases as case_service
-from app.services import clock, ledger, ledger_heads, manifests, parties, responsibility, use_change
+from app.services import (
+    clock,
+    control,
+    ledger,
+    ledger_heads,
+    manifests,
+    parties,
+    responsibility,
+    use_change,
+)
 from app.services import deadlines as deadline_service
 from workflows import deadlines as deadline_rules
 
@@ -137,8 +146,9 @@ def cases():
     page = db.paginate(query.order_by(Case.id.desc()), per_page=30, max_per_page=100,
                        error_out=False)  # fmt: skip
     townships = db.session.scalars(select(Site.township).distinct().order_by(Site.township)).all()
+    alerted = control.open_alert_cases([c.id for c in page.items])  # issue 15: marked rows
     return render_template("review/cases.html", page=page, state=state, township=township, q=q,
-                           townships=townships)  # fmt: skip
+                           townships=townships, alerted=alerted)  # fmt: skip
 
 
 @bp.get("/cases/<int:case_id>")

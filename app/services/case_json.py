@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 import workflows
 from app.extensions import db
 from app.models import Assignment, Case, Responsibility, Review, User
-from app.services import clock, deadlines, decisions, experts, parties
+from app.services import clock, control, deadlines, decisions, experts, parties
 from app.services import filings as filing_service
 from app.services import manifests as manifest_service
 from app.services import sites as site_service
@@ -109,6 +109,8 @@ def to_json(case: Case, user: User, caps: set[str] | None = None) -> dict:
         "deadlines": [deadlines.to_json(d) for d in deadlines.open_for_case(case.id)]
         if cutoff is None
         else [],
+        # Issue 15: risk control — the plan in force and alerts waiting for measures.
+        "control": _control_json(case) if cutoff is None else None,
         # Issue 15: the expert review meetings (expert names for the bureau only).
         "expert_reviews": experts.meetings_json(case.id, user, until=cutoff),
         "decisions": [
@@ -147,3 +149,12 @@ def summary_json(case: Case) -> dict:
         "version": case.version,
         "state_since": clock.iso(case.state_since),
     }
+
+
+def _control_json(case: Case) -> dict | None:
+    plan = control.plan_of(case.id)
+    alerts = control.open_alerts(case.id)
+    if plan is None and not alerts:
+        return None
+    return {"plan_filing_id": plan.id if plan else None,
+            "open_alerts": [control.alert_json(a) for a in alerts]}  # fmt: skip

@@ -35,7 +35,7 @@ from app.models import (
     Site,
     User,
 )
-from app.services import clock, decisions, ledger, meetings, parties
+from app.services import clock, control, decisions, ledger, meetings, parties
 from app.services.schema import F, validate
 
 EXCEEDING = ("above_screening", "above_intervention")
@@ -224,6 +224,8 @@ def facts_for(case: Case, comment: str | None = None) -> workflows.CaseFacts:
     if state == "evaluation_review":
         facts.evaluated_after_control = entered_evaluation_from(case.id) == "risk_control"
     facts.expert_review_passed = meetings.approval_allowed(case)
+    if state == "risk_control":
+        facts.no_open_alert = not control.has_open_alert(case.id)
     wanted = {
         "risk_assessment_review": "risk_assessment_report",
         "plan_review": "remediation_plan",

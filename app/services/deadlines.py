@@ -65,7 +65,17 @@ def on_event(event: LedgerEvent) -> None:
     ):
         if rules.closes(row.kind, event.action, event.to_state):
             row.closed_on, row.closed_seq, row.met = today, event.seq, today <= row.due
-    openings = rules.to_open(event.action, event.from_state, event.to_state, event.detail)
+    detail = event.detail or {}
+    if event.to_state == "released" and event.from_state == "evaluation_review":
+        came_by = db.session.scalar(
+            select(LedgerEvent.from_state)
+            .where(LedgerEvent.case_id == event.case_id, LedgerEvent.to_state == "evaluation",
+                   LedgerEvent.from_state.in_(("works", "risk_control")))
+            .order_by(LedgerEvent.seq.desc())
+            .limit(1)
+        )  # fmt: skip
+        detail = {**detail, "after_control": came_by == "risk_control"}
+    openings = rules.to_open(event.action, event.from_state, event.to_state, detail)
     if not openings:
         return
     case = db.session.get(Case, event.case_id)

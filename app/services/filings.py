@@ -21,13 +21,13 @@ from sqlalchemy.orm import selectinload
 from app.errors import Forbidden, InvalidTransition, ServiceError, ValidationError
 from app.extensions import db
 from app.models import Case, Document, Filing, Sample, User
-from app.services import cases, clock, ledger, meetings, parties, storage, uploads
+from app.services import cases, clock, control, ledger, meetings, parties, storage, uploads
 from app.services import screening as screening_service
 from app.services.schema import F, validate
 from workflows.experts import REVIEW_REPORTS
 from workflows.filings import KIND_FILERS, KIND_LABELS_ZH, KIND_STATES, KINDS
 
-MEDIA = ("soil", "surface_water", "groundwater", "air")
+MEDIA = control.rules.MEDIA
 
 _TARGET = F("object", fields={"pollutant": F("str", max_len=100),
                               "target_mg_kg": F("number", gt=0, max=1e6)})  # fmt: skip
@@ -70,6 +70,8 @@ SPECS: dict[str, dict[str, F]] = {
         "unit_credit_code": F("credit_code"),
         "media": F("list", item=F("enum", choices=MEDIA), min_items=1, max_items=4),
         "summary": F("str", max_len=10000),
+        # Issue 15: measured values, compared with the control plan's limits.
+        "values": control.MONITORING_VALUES,
     },
     "works_notice": {
         "project_overview": F("str", max_len=5000),
@@ -89,6 +91,7 @@ SPECS: dict[str, dict[str, F]] = {
         "passed": F("bool"),
         "results": F("list", item=_RESULT, min_items=1, max_items=2000),
     },
+    **control.SPECS,
 }
 UNIT_FIELD = {
     "survey_report": ("unit_credit_code", "调查"),
@@ -152,6 +155,8 @@ def _check_kind(kind: str, data: dict, case: Case) -> dict:
             raise ValidationError(msg, {"passed": msg})
     elif kind in ("remediation_plan", "works_notice"):
         _check_dates(data)
+    elif kind in ("risk_control_plan", "monitoring_report"):
+        data = control.check(kind, data, case)
     return data
 
 
@@ -278,10 +283,14 @@ def _store_documents(user, case, uploads_: list[Upload]) -> list[Document]:
 
 
 def open_for(case: Case, kind: str) -> bool:
-    """Whether a filing of ``kind`` may be made in the case's state: its stage, or,
-    during a review, the report revised after a "pass with revisions" meeting."""
+    """Whether a filing of ``kind`` may be made in the case's state: its stage; a
+    monitoring report after a release from risk control; or, during a review, the
+    report revised after a "pass with revisions" meeting."""
     if case.state in KIND_STATES[kind]:
         return True
+    if kind == "monitoring_report" and case.state == "released":
+        # Released after risk control: monitoring goes on (issue 15).
+        return cases.entered_evaluation_from(case.id) == "risk_control"
     return REVIEW_REPORTS.get(case.state) == kind and meetings.awaiting_revision(case)
 
 
@@ -419,6 +428,8 @@ def file(
         filing.data = {**data, "samples_count": len(rows), "max_level": max_level(counts)}
         detail["samples"] = len(rows)
         detail["max_level"] = max_level(counts)
+    extra, alert = control.on_filing(case, filing)
+    detail.update(extra)
     if kind == "remediation_plan":
         assignment = cases.record_assignment(
             user, case, "contractor", unit, commit=False, log=False
@@ -434,6 +445,8 @@ def file(
         documents=[d.sha256 for d in docs],
         detail=detail,
     )
+    if alert is not None:
+        control.alert_event(user, case, alert)
     try:
         db.session.commit()
     except IntegrityError:

@@ -30,6 +30,7 @@ KINDS = (
     "reopened",
     "survey_ordered",
     "exceedance",
+    "control_alert",
 )
 # Each kind's text, with the values it is made from. Chinese is the stored text (the
 # API's ``text``); a page translates the template and the labels among the values
@@ -44,6 +45,7 @@ TEXTS = {
     "survey_ordered": "生态环境主管部门责令对%(plot)s（%(code)s）开展土壤污染状况调查，"
     "请于 %(due)s 前提交调查报告",
     "exceedance": "重点监管单位%(unit)s %(year)s 年度自行监测有 %(count)s 个样品超过筛选值，请核查",
+    "control_alert": "%(plot)s（%(code)s）风险管控监测有 %(count)s 项超出管控限值，须立即采取应急措施并报送",
 }
 LABEL_PARAMS = ("deadline", "stage", "action", "from_state", "to_state", "role")
 KIND_LABELS_ZH = {
@@ -55,6 +57,7 @@ KIND_LABELS_ZH = {
     "reopened": "重新调查",
     "survey_ordered": "责令调查",
     "exceedance": "自行监测超标",
+    "control_alert": "管控监测超限",
 }
 
 

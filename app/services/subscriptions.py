@@ -143,3 +143,18 @@ def notify_exceedance(event):
     if detail.get("exceedances"):
         params = {"unit": detail["name"], "year": detail["year"], "count": detail["exceedances"]}
         notifications.notify(notifications.bureau_users(detail["county"]), "exceedance", params)
+
+
+# ---------------------------------------------------------------- risk control (issue 15)
+
+
+@events.on("control_alert")
+def notify_control_alert(event):
+    """Monitoring above the control plan's limits: the bureau and the responsible
+    party's users hear of it at once."""
+    case = _case(event)
+    params = {**_plot(case), "count": len(event.detail["exceedances"])}
+    users = notifications.bureau_users(case.site.county) + notifications.owner_users(
+        case, "responsible"
+    )
+    notifications.notify(users, "control_alert", params, case_id=case.id)

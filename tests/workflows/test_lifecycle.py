@@ -80,6 +80,10 @@ GUARD_NAMES = [
     "notice_published",
     "manifests_settled",
     "monitoring_filed",
+    # Issue 15 (true unless configured or alerted): an expert meeting that passed the
+    # report; no monitoring alert waiting for emergency measures.
+    "expert_review_passed",
+    "no_open_alert",
 ]
 PREPARING = ["survey", "risk_assessment", "plan_filing", "transfer_reporting", "evaluation"]
 JOINT = ["survey_review", "risk_assessment_review", "evaluation_review"]
@@ -90,6 +94,7 @@ RETURNS_TO = {
     "evaluation_review": "evaluation",
 }
 COSIGNED = ("cosigned_this_round",)
+EXPERTS = ("expert_review_passed",)
 
 
 @dataclass(frozen=True)
@@ -132,34 +137,52 @@ ROWS = [
         "approve",
         "survey_review",
         "risk_assessment",
-        needs=COSIGNED,
+        needs=COSIGNED + EXPERTS,
         when=("samples_exceed_screening",),
     ),
     Row(
         "approve",
         "survey_review",
         "released",
-        needs=COSIGNED,
+        needs=COSIGNED + EXPERTS,
         when_not=("samples_exceed_screening",),
     ),
-    Row("approve", "risk_assessment_review", "listed", needs=COSIGNED, when=("risk_unacceptable",)),
+    Row(
+        "approve",
+        "risk_assessment_review",
+        "listed",
+        needs=COSIGNED + EXPERTS,
+        when=("risk_unacceptable",),
+    ),
     Row(
         "approve",
         "risk_assessment_review",
         "released",
-        needs=COSIGNED,
+        needs=COSIGNED + EXPERTS,
         when_not=("risk_unacceptable",),
     ),
     # plan_review is a filing (备案), not a joint review: no cosign needed.
-    Row("approve", "plan_review", "transfer_reporting", when=("plan_has_offsite_transfer",)),
-    Row("approve", "plan_review", "works", when_not=("plan_has_offsite_transfer",)),
-    Row("approve", "evaluation_review", "released", needs=COSIGNED, when=("evaluation_passed",)),
+    Row(
+        "approve",
+        "plan_review",
+        "transfer_reporting",
+        needs=EXPERTS,
+        when=("plan_has_offsite_transfer",),
+    ),
+    Row("approve", "plan_review", "works", needs=EXPERTS, when_not=("plan_has_offsite_transfer",)),
+    Row(
+        "approve",
+        "evaluation_review",
+        "released",
+        needs=COSIGNED + EXPERTS,
+        when=("evaluation_passed",),
+    ),
     # §10: a failed evaluation goes back to its route.
     Row(
         "approve",
         "evaluation_review",
         "risk_control",
-        needs=COSIGNED,
+        needs=COSIGNED + EXPERTS,
         when=("evaluated_after_control",),
         when_not=("evaluation_passed",),
     ),
@@ -167,7 +190,7 @@ ROWS = [
         "approve",
         "evaluation_review",
         "works",
-        needs=COSIGNED,
+        needs=COSIGNED + EXPERTS,
         when_not=("evaluation_passed", "evaluated_after_control"),
     ),
     *[Row("return", r, p, needs=("has_comment",)) for r, p in RETURNS_TO.items()],
@@ -175,7 +198,12 @@ ROWS = [
     Row("require_remediation", "risk_control", "plan_filing"),
     Row("require_control", "listed", "risk_control"),
     Row("complete_works", "works", "evaluation", needs=("notice_published", "manifests_settled")),
-    Row("start_evaluation", "risk_control", "evaluation", needs=("monitoring_filed",)),
+    Row(
+        "start_evaluation",
+        "risk_control",
+        "evaluation",
+        needs=("monitoring_filed", "no_open_alert"),
+    ),
     Row("reopen", "released", "survey", needs=("has_comment",)),
 ]
 DEFINED = {(r.source, r.action) for r in ROWS}
@@ -205,11 +233,17 @@ ACTORS = {
 }
 
 
+# Guards that hold unless something happened (issue 15): no expert meeting is
+# required unless configured, no alert is open unless monitoring exceeded a limit.
+HOLD_UNLESS_SET = ("expert_review_passed", "no_open_alert")
+
+
 def facts(*true: str) -> CaseFacts:
-    """Facts with exactly the named guards true (CaseFacts' own defaults ignored)."""
+    """Facts with exactly the named guards true (CaseFacts' own defaults ignored),
+    besides those that hold by default (``HOLD_UNLESS_SET``)."""
     unknown = set(true) - set(GUARD_NAMES)
     assert not unknown, unknown
-    return CaseFacts(**{g: g in true for g in GUARD_NAMES})
+    return CaseFacts(**{g: g in true or g in HOLD_UNLESS_SET for g in GUARD_NAMES})
 
 
 def refused(state: str, action: str, case_facts: CaseFacts) -> TransitionRefused:
@@ -358,6 +392,7 @@ def test_design_gates_are_covered():
         "notice_published",
         "manifests_settled",
         "monitoring_filed",
+        *HOLD_UNLESS_SET,  # issue 15's gates on approve and start_evaluation
     }
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Case, Filing, LedgerEvent, Manifest, Party, Site
-from app.services import clock
+from app.services import clock, control
 from app.services import screening as screening_service
 from app.services.public.register import Row, item_json, oriented
 from app.services.sites import PLANNED_USE_ZH, cleared_for_json
@@ -45,6 +45,9 @@ _TIMELINE_ACTIONS = (
     "evaluation_report",
     "use_changed",
     "reopen",
+    "risk_control_plan",
+    "control_alert",
+    "emergency_measures",
 )
 
 
@@ -98,6 +101,12 @@ def _timeline_entry(e: LedgerEvent) -> tuple[str, str] | None:
         return "works_started", "发布施工公告，修复施工开始"
     if a == "monitoring_report":
         return "monitoring", "提交风险管控监测报告"
+    if a == "risk_control_plan":
+        return "control_plan", "风险管控方案备案，划定管控区域并公告"
+    if a == "control_alert":
+        return "control_alert", "监测发现超出管控限值，已要求采取应急措施"
+    if a == "emergency_measures":
+        return "emergency_measures", "责任人报告已采取应急措施"
     if a == "complete_works":
         return "works_completed", "修复施工完成，开展效果评估"
     if a == "start_evaluation":
@@ -326,6 +335,7 @@ def detail_json(row: Row) -> dict:
         "centroid": [site.lon, site.lat] if site.lat is not None else None,
         "boundary": oriented(site.boundary),
         "notice_board": notice_board(row.case),
+        "control_plan": control.public_plan(row.case),
         "timeline": events,
         "evaluation": evaluation(row.case),
         "release": release(row.case),
