@@ -205,6 +205,25 @@ def field_value(key: str, value) -> str:
             )
             for r in value
         )
+    if key == "values" and isinstance(value, list):  # monitoring values (issue 15)
+        return items.join(
+            f"{v.get('point_id') or ''} {tr(media.get(v.get('medium'), v.get('medium')))} "
+            f"{pollutant_name(v.get('pollutant'))} {num(v.get('value'))} {v.get('unit')}".strip()
+            for v in value
+        )
+    if key == "control_area" and isinstance(value, dict):
+        corners = len((value.get("coordinates") or [[]])[0]) - 1
+        return _("多边形，%(n)s 个顶点", n=max(corners, 0))
+    if key == "monitoring_plan" and isinstance(value, dict):
+        limits = items.join(
+            f"{tr(media.get(x.get('medium'), x.get('medium')))} {pollutant_name(x.get('pollutant'))}"
+            f" ≤ {num(x.get('limit'))} {x.get('unit')}"
+            for x in value.get("limits") or ()
+        )
+        return _(
+            "每 %(days)s 天监测，%(points)s 个点位；限值：%(limits)s",
+            days=value.get("frequency_days"), points=len(value.get("points") or ()), limits=limits,
+        )  # fmt: skip
     if key == "media" and isinstance(value, list):
         # TRANSLATORS: separates the media monitored ("、" in Chinese, ", " in English).
         return _("、").join(tr(media.get(m, m)) for m in value)
@@ -284,6 +303,14 @@ FIELD_LABELS_ZH = {
     "percent_complete": N_("完成比例（%）"),
     "passed": N_("达到修复目标"),
     "results": N_("检测结果"),
+    "measures": N_("措施"),
+    "control_area": N_("管控区域"),
+    "signs": N_("标识设置"),
+    "announcement": N_("公告内容"),
+    "monitoring_plan": N_("监测计划"),
+    "isolation": N_("已隔离受影响区域"),
+    "completed_on": N_("完成日期"),
+    "values": N_("监测数据"),
 }
 
 
