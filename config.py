@@ -118,6 +118,9 @@ class Config:
             # starts; the county government's credit code for surveys it must carry out
             # (empty: the one registered government party named after the county).
             "DEMOLITION_LEAD_WORKING_DAYS": _int_env("DEMOLITION_LEAD_WORKING_DAYS", 15),
+            # Issue 15: monitoring under risk control only after a filed control plan
+            # (off by default: DESIGN §3 files monitoring reports without one).
+            "RISK_CONTROL_PLAN_REQUIRED": bool(_int_env("RISK_CONTROL_PLAN_REQUIRED", 0)),
             "COUNTY_GOVERNMENT_CREDIT_CODE": os.environ.get("COUNTY_GOVERNMENT_CREDIT_CODE")
             or None,
             # Optional e-mail of notifications (Flask-Mailman); empty MAIL_SERVER = off.
