@@ -180,7 +180,13 @@ def spec() -> dict:
                                ["planned_use", "basis"]),
         "FilingInput": _obj({"kind": {"type": "string", "enum": list(KINDS)},
                              "data": {"type": "object",
-                                      "description": "fields per kind, DESIGN.md §3"}},
+                                      "description": "fields per kind, DESIGN.md §3; issue 15 adds "
+                                      "risk_control_plan {measures, control_area (GeoJSON Polygon), "
+                                      "signs, announcement, monitoring_plan {media, frequency_days, "
+                                      "points [{point_id, medium}], limits [{medium, pollutant, "
+                                      "limit, unit}]}}, emergency_measures {measures, isolation, "
+                                      "completed_on?} and monitoring_report.values [{point_id, "
+                                      "medium, pollutant, value, unit}]"}},
                             ["kind", "data"]),
         "Filing": _obj({"id": {"type": "integer"}, "kind": {"type": "string", "enum": list(KINDS)},
                         "round": {"type": "integer"}, "data": {"type": "object"},
