@@ -35,7 +35,7 @@ class Deadline(db.Model):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
     # The plot's county, copied so the bureau's agenda filters on one index.
     county: Mapped[str] = mapped_column(String(50))
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(30))
     owner: Mapped[str] = mapped_column(String(20))
     due: Mapped[date] = mapped_column(Date)
     opened_on: Mapped[date] = mapped_column(Date)

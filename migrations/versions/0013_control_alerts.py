@@ -1,4 +1,5 @@
-"""risk control: alerts raised by monitoring above the control plan's limits (issue 15)
+"""risk control: alerts raised by monitoring above the control plan's limits; deadline
+kinds up to 30 characters (post_release_monitoring) (issue 15)
 
 Revision ID: 0013
 Revises: 0012
@@ -30,8 +31,22 @@ def upgrade():
         sa.PrimaryKeyConstraint('id'),
     )
     op.create_index('ix_alerts_case_open', 'alerts', ['case_id', 'resolved_at'])
+    _kind_length(20, 30)
+
+
+def _kind_length(old: int, new: int) -> None:
+    # The partial index is dropped and made again around the change: SQLite's batch
+    # mode copies the table and would not carry its WHERE clause over.
+    with op.batch_alter_table('deadlines', schema=None) as batch_op:
+        batch_op.drop_index('ix_deadlines_open_county_due')
+        batch_op.alter_column('kind', existing_type=sa.String(length=old),
+                              type_=sa.String(length=new), existing_nullable=False)
+        batch_op.create_index('ix_deadlines_open_county_due', ['county', 'due', 'id'], unique=False,
+                              postgresql_where=sa.text('closed_on IS NULL'),
+                              sqlite_where=sa.text('closed_on IS NULL'))
 
 
 def downgrade():
+    _kind_length(30, 20)
     op.drop_index('ix_alerts_case_open', table_name='alerts')
     op.drop_table('alerts')
