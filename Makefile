@@ -27,16 +27,16 @@ demo: setup
 	$(FLASK) db upgrade
 	$(FLASK) demo
 
-# About 6 minutes on 2 cores (browser tests included); skipped tests print their reason
+# About 7 minutes on 2 cores (browser tests included); skipped tests print their reason
 # at the end (-rs): PostgreSQL-only tests skip on SQLite, and the other way round.
 test: setup
-	@echo "== tests on SQLite (about 6 minutes)"
+	@echo "== tests on SQLite (about 7 minutes)"
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The same suite on PostgreSQL (starts the local cluster, creates a throwaway database).
 # Browser tests always serve their own SQLite file, so they run once, in `make test`.
 test-pg: setup
-	@echo "== tests on PostgreSQL (about 10 minutes)"
+	@echo "== tests on PostgreSQL (about 12 minutes)"
 	bash scripts/pg-test-db.sh
 	DATABASE_URL=postgresql+psycopg://clc:clc@localhost/clc_test $(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)
 
