@@ -14,6 +14,9 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
+from app import demo_county
+from app.demo_places import TOWNSHIPS
+from app.demo_places import box as _box
 from app.extensions import db
 from app.models import Case, KeyUnit, Party, Site, Suspect, User
 from app.services import auth, cases, clock, filings, manifests, parties, sites, workdays
@@ -52,33 +55,6 @@ USERS = [
     ("nr_officer", "bureau", None, "natural_resources", "自然资源局 排科长"),
     ("admin", "admin", None, None, "系统管理员"),
 ]
-
-# Approximate centres of Longchuan's townships (WGS84).
-TOWNSHIPS = {
-    "章凤镇": (24.283, 97.790),
-    "陇把镇": (24.352, 97.963),
-    "景罕镇": (24.228, 97.855),
-    "城子镇": (24.330, 97.915),
-    "户撒阿昌族乡": (24.532, 97.802),
-    "护国乡": (24.606, 97.917),
-    "清平乡": (24.447, 97.930),
-    "王子树乡": (24.402, 98.052),
-    "勐约乡": (24.251, 98.016),
-}
-
-
-def _box(township: str, dx: float, dy: float, size: float = 0.004) -> dict:
-    lat, lon = TOWNSHIPS[township]
-    lat, lon = lat + dy, lon + dx
-    ring = [
-        [lon, lat],
-        [lon + size, lat],
-        [lon + size, lat + size * 0.8],
-        [lon, lat + size * 0.8],
-        [lon, lat],
-    ]
-    return {"type": "Polygon", "coordinates": [[[round(x, 6), round(y, 6)] for x, y in ring]]}
-
 
 # Each plot: where it is, what it was, and how far its story goes.
 PLOTS = [
@@ -347,106 +323,6 @@ class Demo:
                 (datetime(2025, 11, 4, 15, 0, tzinfo=clock.CHINA_TZ), ban),
                 (datetime(2026, 6, 2, 9, 20, tzinfo=clock.CHINA_TZ), tipoffs)]  # fmt: skip
 
-    def before_survey(self) -> None:
-        """§12: the year's key-unit list (one exceedance, one demolition plan), a unit
-        that closed, and suspected plots from every source: one ordered, one dismissed."""
-        from app.services import key_units, suspects
-
-        env, year = self.u("env_officer"), clock.today().year
-        for key, industry, township in (("smelter", "有色金属冶炼", "章凤镇"),
-                                        ("plating", "电镀", "景罕镇"), ("sugar", "制糖", "章凤镇"),
-                                        ("chemical", "化学原料制造", "城子镇")):  # fmt: skip
-            key_units.create(env, {"credit_code": self.code(key), "year": year,
-                                   "industry": industry, "township": township,
-                                   "address": f"陇川县{township}工业片区"})  # fmt: skip
-        sampled = (clock.today() - timedelta(days=12)).isoformat()
-        for who, lead in (("smelter", 1350.0), ("plating", 96.0)):
-            key_units.file(self.u(who), self.code(who), {
-                "kind": "self_monitoring", "year": year, "monitoring_unit": self.parties["surveyor"].name,
-                "sampled_on": sampled, "conclusion": "厂区土壤重金属监测结果见附表",
-                "samples": [{"point_id": "T1", "depth_m": 0.2, "pollutant": "铅", "value": lead, "unit": "mg/kg"},
-                            {"point_id": "T2", "depth_m": 0.5, "pollutant": "镉", "value": 4.2, "unit": "mg/kg"},
-                            {"point_id": "T3", "depth_m": 0.2, "pollutant": "砷", "value": 21.0, "unit": "mg/kg"}]})  # fmt: skip
-        start = workdays.add_workdays(clock.today(), 25)
-        key_units.file(self.u("plating"), self.code("plating"), {
-            "kind": "demolition_plan", "demolition_start": start.isoformat(),
-            "demolition_end": (start + timedelta(days=45)).isoformat(),
-            "facilities": "老电镀车间镀槽、废水处理站及地下管线",
-            "measures": "拆除前清空槽液并交有资质单位处置；作业区铺设防渗膜、设置围挡和雨水导排；拆除过程监测",
-            "waste_disposal": "含铬、镍污泥和废槽液作为危险废物交有资质单位处置", "contact": "段经理"})  # fmt: skip
-        key_units.close(env, self.code("chemical"), {
-            "status": "relocated", "date": (clock.today() - timedelta(days=5)).isoformat(),
-            "boundary": _box("城子镇", 0.012, -0.008)})  # fmt: skip
-        suspected = [
-            ("景罕镇原农资仓库地块", "景罕镇", "景罕镇广宋村", "农药仓储", "use_change", "cityinvest", 0.01),
-            ("章凤镇收回的原木材加工厂地块", "章凤镇", "章凤镇拉勐村", "木材防腐加工", "land_recovery", None, 0.014),
-            ("户撒乡举报的废旧电池堆放点", "户撒阿昌族乡", "户撒乡芒炳村", "废旧电池收集", "tipoff", None, 0.0),
-            ("清平乡执法检查发现的原选矿点", "清平乡", "清平乡清平村", "有色金属选矿", "inspection", None, 0.006),
-            ("陇把镇原加油站地块", "陇把镇", "陇把镇吕良村", "油品储存", "inspection", "developer", -0.01),
-        ]  # fmt: skip
-        made = []
-        for name, township, address, industry, source, holder, dx in suspected:
-            payload = {"name": name, "township": township, "address": address,
-                       "former_industry": industry, "source": source,
-                       "boundary": _box(township, dx, 0.006)}  # fmt: skip
-            if holder:
-                payload["landholder_credit_code"] = self.code(holder)
-            made.append(suspects.create(env, payload))
-        suspects.order_survey(env, made[0].id, {"due": (clock.today() + timedelta(days=60)).isoformat(),
-                                                "note": "规划调整为居住用地前须完成调查"})  # fmt: skip
-        suspects.dismiss(
-            env,
-            made[4].id,
-            {"reason": "核查加油站已按规范拆除油罐，检测未见异常，不纳入疑似污染地块"},
-        )
-
-    def control_plan(self, key: str) -> None:
-        """Issue 15: the control plan of a risk-control plot (area, signs, limits)."""
-        lat, lon = TOWNSHIPS[self.site_of(key).township]
-        area = _box(self.site_of(key).township, 0.0, 0.0, size=0.006)
-        self.file(self.holder(key), key, "risk_control_plan", {
-            "measures": "原仓库区域设置水泥硬化阻隔层，禁止开挖、种植和取用浅层地下水；设围挡隔离",
-            "control_area": area,
-            "signs": "管控区四周设置警示标识牌 6 块，标明管控范围、禁止事项和监督电话",
-            "announcement": "本地块（原城子镇化肥仓库）实施土壤污染风险管控。管控区域内禁止擅自开挖、"
-                            "种植农作物和取用地下水；如发现异常请拨打 12369。",
-            "monitoring_plan": {"media": ["soil", "groundwater"], "frequency_days": 180,
-                                "points": [{"point_id": "GW1", "medium": "groundwater", "lat": lat, "lon": lon},
-                                           {"point_id": "GW2", "medium": "groundwater"},
-                                           {"point_id": "S1", "medium": "soil"}],
-                                "limits": [{"medium": "groundwater", "pollutant": "镉", "limit": 5, "unit": "μg/L"},
-                                           {"medium": "soil", "pollutant": "镉", "limit": 65, "unit": "mg/kg"}]}})  # fmt: skip
-
-    def site_of(self, key: str) -> Site:
-        return db.session.get(Case, self.case_ids[key]).site
-
-    def expert_review(self) -> None:
-        """Issue 15: an expert pool (two of them employed by parties of p14, so they
-        sit out), a panel drawn for p14's survey review, and its meeting."""
-        from app.services import experts
-
-        env = self.u("env_officer")
-        pool = [("李建华", "教授", ["soil", "risk"], None), ("张卫东", "研究员", ["groundwater"], None),
-                ("刀美兰", "高级工程师", ["analysis"], None), ("杨志刚", "教授", ["remediation"], None),
-                ("赵丽萍", "正高级工程师", ["management", "soil"], None),
-                ("孟凡", "高级工程师", ["risk"], None), ("何伟", "工程师", ["soil"], "surveyor"),
-                ("陈晓", "高级工程师", ["analysis"], "cityinvest")]  # fmt: skip
-        for name, title, specialities, employer in pool:
-            payload = {"name": name, "title": title, "specialities": specialities}
-            if employer:
-                payload["employer_credit_code"] = self.code(employer)
-            experts.add(env, payload)
-        panel = experts.draw(env, self.case_ids["p14"], {"size": 5})
-        experts.record_meeting(env, panel.id, {
-            "held_on": clock.today().isoformat(), "attendance": panel.members,
-            "opinions": [{"expert_id": m, "opinion": text} for m, text in zip(panel.members, (
-                "布点基本覆盖原窑炉和堆场，建议补充说明对照点选取依据。",
-                "地下水监测井深度合理，结论可信。",
-                "检测数据完整，质控样品比例符合要求。",
-                "同意报告结论，建议完善历史影像分析。",
-                "报告编制规范，同意通过。"), strict=True)],
-            "conclusion": "pass", "summary": "专家组认为调查报告内容完整、结论可信，同意通过；请按专家意见完善后归档。"})  # fmt: skip
-
     def evaluation(self, key: str, passed: bool) -> None:
         cases.assign(
             self.u(self.holder(key)),
@@ -538,7 +414,7 @@ def _story(d: Demo, plot) -> list[tuple[int, callable]]:
         add((140, lambda: d.transfer(key, "developer", responsible=True)))
     if story == "risk_control":
         add((125, lambda: d.act("env_officer", key, "require_control", "暂不开发，实施风险管控")))
-        add((140, lambda: d.control_plan(key)))
+        add((140, lambda: demo_county.control_plan(d, key)))
         add((160, lambda: d.file(d.holder(key), key, "monitoring_report", {
             "unit_credit_code": d.code("surveyor"), "media": ["soil", "groundwater"],
             "summary": "管控区围挡完好，地下水监测井未检出超标",
@@ -613,8 +489,13 @@ def build_demo(end: datetime | None = None) -> str:
             heapq.heappush(queue, (at, i, j, step))
     for k, (at, step) in enumerate(d.county_events()):
         heapq.heappush(queue, (at, 1000 + k, 0, step))
-    heapq.heappush(queue, (latest - timedelta(days=1), 2000, 0, d.before_survey))
-    heapq.heappush(queue, (latest - timedelta(hours=20), 2001, 0, d.expert_review))
+    # Wave 2: the county's lists before the survey, an expert panel (app/demo_county.py).
+    heapq.heappush(
+        queue, (latest - timedelta(days=1), 2000, 0, lambda: demo_county.before_survey(d))
+    )
+    heapq.heappush(
+        queue, (latest - timedelta(hours=20), 2001, 0, lambda: demo_county.expert_review(d))
+    )
     try:
         while queue:
             at, _, _, step = heapq.heappop(queue)
