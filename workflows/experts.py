@@ -33,9 +33,7 @@ REVIEW_REPORTS = {
 MIN_PANEL, MAX_PANEL = 3, 15
 CONCLUSIONS = ("pass", "pass_with_revisions", "fail")
 CONCLUSION_LABELS_ZH = {"pass": "通过", "pass_with_revisions": "修改后通过", "fail": "不通过"}
-# The review states that need a meeting unless configured otherwise (issue 15's
-# suggestion; the deployment decides with EXPERT_REVIEW_STAGES).
-SUGGESTED_STAGES = ("survey_review", "risk_assessment_review", "evaluation_review")
+
 ALGORITHM = "sha256(seed:expert_id) ascending"
 
 EXCLUSION_LABELS_ZH = {

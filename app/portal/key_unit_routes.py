@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from app.api.errors import log_service_error
 from app.errors import ServiceError
 from app.portal import bp
-from app.portal.forms import REQUIRED
+from app.portal.forms import REQUIRED, apply_service_errors
 from app.services import clock
 from app.services import key_units as key_unit_service
 from workflows import presurvey as rules
@@ -61,6 +61,14 @@ def _own_unit():
         abort(404)
 
 
+def _refused(form, exc: ServiceError) -> None:
+    """Messages beside their fields (``samples[3].value`` beside the CSV), the
+    rest in the flash."""
+    log_service_error(exc)
+    leftover = apply_service_errors(form, exc.fields, exc.message)
+    flash("；".join(dict.fromkeys([exc.message, *leftover])), "danger")
+
+
 def _page(monitoring=None, demolition=None, status=200):
     user, unit, filings = _own_unit()
     if monitoring is None:
@@ -94,12 +102,7 @@ def key_unit_monitoring():
             try:
                 row = key_unit_service.file(user, unit.party.credit_code, payload, samples_csv=raw)
             except ServiceError as exc:
-                log_service_error(exc)
-                for key, message in (exc.fields or {}).items():
-                    target = form["samples"] if key.startswith("samples") else form._fields.get(key)
-                    if target is not None:
-                        target.errors = [*target.errors, message]
-                flash(exc.message, "danger")
+                _refused(form, exc)
             else:
                 note = (
                     f"，{row.exceedances} 个样品超过筛选值，已报生态环境部门"
@@ -126,11 +129,7 @@ def key_unit_demolition():
         try:
             key_unit_service.file(user, unit.party.credit_code, payload)
         except ServiceError as exc:
-            log_service_error(exc)
-            for key, message in (exc.fields or {}).items():
-                if key in form:
-                    form[key].errors = [message]
-            flash(exc.message, "danger")
+            _refused(form, exc)
         else:
             flash("已报送拆除活动污染防治方案。", "success")
             return redirect(url_for("portal.key_unit"))

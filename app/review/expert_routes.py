@@ -20,11 +20,11 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app import casepage
-from app.api.errors import log_service_error
 from app.choices import options
 from app.errors import ServiceError
 from app.portal.forms import CREDIT, REQUIRED
 from app.review import bp
+from app.review.attempts import attempt
 from app.services import experts as expert_service
 from workflows import experts as rules
 
@@ -88,22 +88,12 @@ def experts():
             for k in ("title", "employer_credit_code", "phone"):
                 if form[k].data:
                     payload[k] = form[k].data.strip()
-            try:
-                e = expert_service.add(user, payload)
-            except ServiceError as exc:
-                log_service_error(exc)
-                for key, message in (exc.fields or {}).items():
-                    if key in form:
-                        form[key].errors = [message]
-                flash(exc.message, "danger")
-                status = 400
-            else:
+            e = attempt(form, lambda: expert_service.add(user, payload))
+            if e:
                 flash(f"已将 {e.name} 加入专家库。", "success")
                 return redirect(url_for("review.experts"))
-        else:
-            status = 400
-    raw = request.args.get("page", "1")
-    page = int(raw) if raw.isascii() and raw.isdigit() and 0 < len(raw) <= 6 and int(raw) else 1
+        status = 400
+    page = max(request.args.get("page", 1, type=int), 1)  # huge numbers: register_input_guards
     result = expert_service.pool(user, page=page, per_page=50)
     return render_template("review/experts.html", result=result, form=form, rules=rules), status
 
@@ -129,17 +119,8 @@ def draw_panel(case_id):
         payload = {"size": form.size.data}
         if form.reason.data:
             payload["reason"] = form.reason.data
-        try:
-            panel = expert_service.draw(user, case_id, payload)
-        except ServiceError as exc:
-            if exc.status == 404:
-                abort(404)
-            log_service_error(exc)
-            for key, message in (exc.fields or {}).items():
-                if key in form:
-                    form[key].errors = [message]
-            flash(exc.message, "danger")
-        else:
+        panel = attempt(form, lambda: expert_service.draw(user, case_id, payload))
+        if panel:
             flash(
                 f"已随机抽取 {panel.size} 名评审专家（抽取记录已写入问责台账，可复核）。", "success"
             )
@@ -162,16 +143,7 @@ def record_meeting(panel_id):
             "conclusion": form.conclusion.data,
             "summary": form.summary.data,
         }  # fmt: skip
-        try:
-            expert_service.record_meeting(user, panel_id, payload)
-        except ServiceError as exc:
-            log_service_error(exc)
-            for key, message in (exc.fields or {}).items():
-                if key in form:
-                    form[key].errors = [message]
-            flash(exc.message + "".join(f"：{m}" for k, m in (exc.fields or {}).items()
-                                        if k not in form), "danger")  # fmt: skip
-        else:
+        if attempt(form, lambda: expert_service.record_meeting(user, panel_id, payload)):
             label = rules.CONCLUSION_LABELS_ZH[form.conclusion.data]
             flash(f"已记录专家评审会，结论：{label}。", "success")
             return redirect(url_for("review.case", case_id=panel.case_id) + "#panels")

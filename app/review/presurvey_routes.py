@@ -12,7 +12,9 @@ from flask_login import current_user
 
 from app.api.errors import log_service_error
 from app.errors import ServiceError, ValidationError
+from app.models import KeyUnit
 from app.review import bp
+from app.review.attempts import attempt, show_refusal
 from app.review.presurvey_forms import (
     CloseUnitForm,
     ConfirmImportForm,
@@ -28,8 +30,6 @@ from app.services import suspects as suspect_service
 from app.ui import translated
 from workflows import presurvey as rules
 
-MAX_IMPORT_BYTES = 5 * 1024 * 1024
-
 
 def _staff():
     if current_user.role != "bureau":
@@ -37,17 +37,9 @@ def _staff():
     return current_user._get_current_object()
 
 
-def _fail(form, exc: ServiceError) -> None:
-    log_service_error(exc)
-    for key, message in (exc.fields or {}).items():
-        if form is not None and key in form:
-            form[key].errors = [message]
-    flash(exc.message, "danger")
-
-
 def _page() -> int:
-    raw = request.args.get("page", "1")
-    return int(raw) if raw.isascii() and raw.isdigit() and 0 < len(raw) <= 6 and int(raw) else 1
+    # Numbers past any list are refused before the view (register_input_guards).
+    return max(request.args.get("page", 1, type=int), 1)
 
 
 def _map_items(items) -> list[dict]:
@@ -86,18 +78,14 @@ def suspects():
                     payload["boundary"] = json.loads(form.boundary.data)
                 except ValueError:
                     form.boundary.errors = ["边界不是有效的 GeoJSON"]
-            try:
-                if form.boundary.errors:
-                    raise ValidationError("边界不是有效的 GeoJSON", {"boundary": "无效"})
-                s = suspect_service.create(user, payload)
-            except ServiceError as exc:
-                _fail(form, exc)
-                status = 400
-            else:
+                    flash("边界不是有效的 GeoJSON", "danger")
+            s = None
+            if not form.boundary.errors:
+                s = attempt(form, lambda: suspect_service.create(user, payload))
+            if s:
                 flash(f"已登记疑似污染地块：{s.name}", "success")
                 return redirect(url_for("review.suspect", suspect_id=s.id))
-        else:
-            status = 400
+        status = 400
     args = {k: request.args.get(k) or None for k in ("status", "source", "township")}
     try:
         result = suspect_service.list_for(user, **args, page=_page(), per_page=50)
@@ -136,13 +124,9 @@ def order_survey(suspect_id):
             payload["planned_use"] = form.planned_use.data
         if form.note.data:
             payload["note"] = form.note.data
-        try:
-            s, case = suspect_service.order_survey(user, suspect_id, payload)
-        except ServiceError as exc:
-            if exc.status == 404:
-                abort(404)
-            _fail(form, exc)
-        else:
+        done = attempt(form, lambda: suspect_service.order_survey(user, suspect_id, payload))
+        if done:
+            s, case = done
             flash(f"已责令开展土壤污染状况调查，期限 {s.due.isoformat()}；地块编码 {case.site.code}。",
                   "success")  # fmt: skip
             return redirect(url_for("review.suspect", suspect_id=s.id))
@@ -153,16 +137,12 @@ def order_survey(suspect_id):
 def dismiss_suspect(suspect_id):
     user = _staff()
     form = DismissForm()
-    if form.validate_on_submit():
-        try:
-            suspect_service.dismiss(user, suspect_id, {"reason": form.reason.data})
-        except ServiceError as exc:
-            if exc.status == 404:
-                abort(404)
-            _fail(form, exc)
-        else:
-            flash("已排除该疑似地块，理由已记录。", "success")
-            return redirect(url_for("review.suspect", suspect_id=suspect_id))
+    reason = {"reason": form.reason.data}
+    if form.validate_on_submit() and attempt(
+        form, lambda: suspect_service.dismiss(user, suspect_id, reason)
+    ):
+        flash("已排除该疑似地块，理由已记录。", "success")
+        return redirect(url_for("review.suspect", suspect_id=suspect_id))
     return _suspect_page(user, suspect_id, OrderSurveyForm(formdata=None), form, status=400)
 
 
@@ -182,16 +162,11 @@ def key_units():
             for k in ("name", "industry", "township", "address"):
                 if form[k].data:
                     payload[k] = form[k].data.strip()
-            try:
-                unit = key_unit_service.create(user, payload)
-            except ServiceError as exc:
-                _fail(form, exc)
-                status = 400
-            else:
+            unit = attempt(form, lambda: key_unit_service.create(user, payload))
+            if unit:
                 flash(f"已将 {unit.party.name} 列入 {unit.year} 年度重点监管单位名录。", "success")
                 return redirect(url_for("review.key_units", year=unit.year))
-        else:
-            status = 400
+        status = 400
     year = request.args.get("year") or None
     try:
         result = key_unit_service.list_for(user, year=year, page=_page(), per_page=50)
@@ -225,13 +200,9 @@ def close_key_unit(credit_code):
         payload = {"status": form.status.data, "date": form.date.data.isoformat()}
         if form.note.data:
             payload["note"] = form.note.data
-        try:
-            _unit, s = key_unit_service.close(user, credit_code, payload)
-        except ServiceError as exc:
-            if exc.status == 404:
-                abort(404)
-            _fail(form, exc)
-        else:
+        done = attempt(form, lambda: key_unit_service.close(user, credit_code, payload))
+        if done:
+            _unit, s = done
             flash("已登记关闭搬迁，原址已列为疑似污染地块。", "success")
             return redirect(url_for("review.suspect", suspect_id=s.id))
     return _unit_page(user, credit_code, form, status=400)
@@ -253,17 +224,15 @@ def presurvey_import_view():
             form.file.errors = ["请选择 CSV 或 XLSX 文件"]
             status = 400
         else:
-            raw = upload.read(MAX_IMPORT_BYTES + 1)
-            try:
-                if len(raw) > MAX_IMPORT_BYTES:
-                    raise ValidationError("文件超过 5 MB", {"file": "文件超过 5 MB"})
+            raw = upload.read(presurvey_import.MAX_BYTES + 1)
+            try:  # read() refuses a file past MAX_BYTES, among others
                 preview = presurvey_import.read(
                     form.kind.data, upload.filename, raw,
                     county=user.county or current_app.config["COUNTY_NAME"],
                 )  # fmt: skip
             except ServiceError as exc:
-                _fail(form, exc)
-                if "file" not in form.file.errors and exc.fields:
+                show_refusal(form, exc)
+                if not form.file.errors:  # a file-level refusal shows beside the upload
                     form.file.errors = [exc.message]
                 status = 400
             else:
@@ -288,6 +257,6 @@ def presurvey_import_confirm():
         log_service_error(exc)
         flash(exc.message, "danger")
         return redirect(url_for("review.presurvey_import_view"))
-    kind = "key_units" if created and hasattr(created[0], "party_id") else "suspected"
     flash(f"已导入 {len(created)} 条。", "success")
-    return redirect(url_for("review.key_units" if kind == "key_units" else "review.suspects"))
+    units = bool(created) and isinstance(created[0], KeyUnit)
+    return redirect(url_for("review.key_units" if units else "review.suspects"))

@@ -150,7 +150,7 @@ def _year_arg(raw, fields: dict) -> int | None:
     return int(raw)
 
 
-def published(year_raw=None, *, county: str | None = None, page: int = 1, per_page: int = 100):
+def published(year_raw=None, *, page: int = 1, per_page: int = 100):
     """The public list of a year (default: the latest year listed)."""
     fields: dict = {}
     year = _year_arg(year_raw, fields)
@@ -159,8 +159,6 @@ def published(year_raw=None, *, county: str | None = None, page: int = 1, per_pa
     if year is None:
         year = db.session.scalar(select(func.max(KeyUnit.year))) or clock.today().year
     query = select(KeyUnit).where(KeyUnit.year == year)
-    if county:
-        query = query.where(KeyUnit.county == county)
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     items = db.session.scalars(
         query.options(selectinload(KeyUnit.party))

@@ -3,6 +3,7 @@ the case page."""
 
 from __future__ import annotations
 
+from app.services import clock
 from tests.support import make_party
 from tests.web.conftest import ledger_count, page
 
@@ -47,3 +48,18 @@ def test_parties_see_no_panel_and_cannot_draw(world, login_as):
     assert 'data-testid="panels"' not in holder.get(f"/portal/cases/{cid}").get_data(as_text=True)
     assert holder.post(f"/review/cases/{cid}/panels", data={"size": "3"}).status_code == 403
     assert login_as(world.admin.user).get("/review/experts").status_code == 403
+
+
+def test_a_meeting_without_a_quorum_comes_back_with_the_reason(world, login_as):
+    officer = login_as(world.env.user)
+    _pool(officer)
+    cid = world.to_state("survey_review")
+    panel = world.post("env", f"/cases/{cid}/panels", {"size": 3}).get_json()
+    first = panel["members"][0]["id"]
+    before = ledger_count()
+    r = officer.post(f"/review/panels/{panel['id']}/meeting", data={
+        "held_on": clock.today().isoformat(), "conclusion": "pass", "summary": "同意",
+        f"present-{first}": "1", f"opinion-{first}": "同意"})  # fmt: skip
+    assert r.status_code == 400
+    assert any("出席专家不足" in a for a in page(r).alerts())
+    assert ledger_count() == before
