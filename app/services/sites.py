@@ -145,51 +145,19 @@ def register_site(user: User, payload) -> Site:
             field="responsible_party_credit_code",
             purpose="责任人",
         )
-    now = clock.now()
-    site = Site(
-        name=data["name"],
-        county=current_app.config["COUNTY_NAME"],
-        township=data["township"],
-        address=data["address"],
-        area_m2=round(data["area_m2"], 2),
-        planned_use=data["planned_use"],
-        land_category=land_category(data["planned_use"]),
-        former_industry=data["former_industry"],
-        trigger=data["trigger"],
-        boundary=boundary,
-        lat=lat,
-        lon=lon,
-        backgrounds=backgrounds,
-        landholder_party_id=landholder.id,
-        created_by_id=user.id,
-        created_at=now,
-    )
-    db.session.add(site)
-    db.session.flush()
-    site.code = f"{current_app.config['COUNTY_CODE']}-{now.year}-{site.id:05d}"
-    case = Case(
-        site=site,
-        state="survey",
-        responsible_party_id=responsible.id,
-        state_since=now,
-        created_at=now,
-        updated_at=now,
-    )
-    db.session.add(case)
-    db.session.flush()
-    site.current_case_id = case.id
-    basis = "polluter"
-    db.session.add_all(
-        [
-            Responsibility(case_id=case.id, role="landholder", party_id=landholder.id,
-                           valid_from=now, recorded_by_id=user.id),
-            Responsibility(case_id=case.id, role="responsible", party_id=responsible.id,
-                           basis=basis, valid_from=now, recorded_by_id=user.id,
-                           note=None if data.get("responsible_party_credit_code") else
-                           "登记时未另行指定责任人，暂由土地使用权人承担；责任不明确或有争议的，"
-                           "由生态环境部门会同自然资源部门认定"),
-        ]
+    site, case = open_plot(
+        user,
+        {"name": data["name"], "county": current_app.config["COUNTY_NAME"],
+         "township": data["township"], "address": data["address"],
+         "area_m2": round(data["area_m2"], 2), "planned_use": data["planned_use"],
+         "former_industry": data["former_industry"], "trigger": data["trigger"],
+         "boundary": boundary, "lat": lat, "lon": lon, "backgrounds": backgrounds},
+        landholder=landholder, responsible=responsible, basis="polluter",
+        note=None if data.get("responsible_party_credit_code") else
+        "登记时未另行指定责任人，暂由土地使用权人承担；责任不明确或有争议的，"
+        "由生态环境部门会同自然资源部门认定",
     )  # fmt: skip
+    basis = "polluter"
     ledger.append(
         "site_registered",
         actor=user,
@@ -206,6 +174,34 @@ def register_site(user: User, payload) -> Site:
     )
     db.session.commit()
     return site
+
+
+def open_plot(user: User, fields: dict, *, landholder, responsible, basis: str,
+              note: str | None = None) -> tuple[Site, Case]:  # fmt: skip
+    """A new plot (``fields``: the Site's columns but its code and category) with its
+    first case in ``survey``, coded ``<COUNTY_CODE>-<year>-<id>``, and the landholder
+    and responsible party on record: the session only (the caller's ledger event and
+    commit follow). A landholder's registration and the bureau's ordered survey (§12)."""
+    now = clock.now()
+    site = Site(**fields, land_category=land_category(fields["planned_use"]),
+                landholder_party_id=landholder.id, created_by_id=user.id, created_at=now)  # fmt: skip
+    db.session.add(site)
+    db.session.flush()
+    site.code = f"{current_app.config['COUNTY_CODE']}-{now.year}-{site.id:05d}"
+    case = Case(site=site, state="survey", responsible_party_id=responsible.id, state_since=now,
+                created_at=now, updated_at=now)  # fmt: skip
+    db.session.add(case)
+    db.session.flush()
+    site.current_case_id = case.id
+    db.session.add_all(
+        [
+            Responsibility(case_id=case.id, role="landholder", party_id=landholder.id,
+                           valid_from=now, recorded_by_id=user.id),
+            Responsibility(case_id=case.id, role="responsible", party_id=responsible.id,
+                           basis=basis, valid_from=now, recorded_by_id=user.id, note=note),
+        ]
+    )  # fmt: skip
+    return site, case
 
 
 def get_site(code: str) -> Site:

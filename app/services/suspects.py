@@ -20,10 +20,10 @@ from sqlalchemy.orm import selectinload
 from app import security_log
 from app.errors import Forbidden, InvalidTransition, NotFound, ValidationError
 from app.extensions import db
-from app.models import Case, Party, Responsibility, Site, Suspect, User
-from app.services import clock, ledger, parties
+from app.models import Case, Party, Site, Suspect, User
+from app.services import clock, ledger, parties, sites
 from app.services.schema import F, validate
-from app.services.sites import LAND_CATEGORY, check_polygon, land_category
+from app.services.sites import LAND_CATEGORY, check_polygon
 from workflows import presurvey as rules
 
 SUSPECT_SPEC = {
@@ -266,42 +266,17 @@ def order_survey(user: User, suspect_id: int, payload) -> tuple[Suspect, Case]:
         )
         basis = "polluter"
     planned_use = data.get("planned_use") or suspect.planned_use or DEFAULT_PLANNED_USE
-    now = clock.now()
-    site = Site(
-        name=suspect.name,
-        county=suspect.county,
-        township=suspect.township,
-        address=suspect.address,
-        area_m2=suspect.area_m2 or 0,
-        planned_use=planned_use,
-        land_category=land_category(planned_use),
-        former_industry=suspect.former_industry,
-        trigger=rules.SOURCE_TRIGGER[suspect.source],
-        boundary=suspect.boundary,
-        lat=suspect.lat,
-        lon=suspect.lon,
-        backgrounds={},
-        landholder_party_id=filer.id,
-        created_by_id=user.id,
-        created_at=now,
-    )
-    db.session.add(site)
-    db.session.flush()
-    site.code = f"{current_app.config['COUNTY_CODE']}-{now.year}-{site.id:05d}"
-    case = Case(site=site, state="survey", responsible_party_id=filer.id, state_since=now,
-                created_at=now, updated_at=now)  # fmt: skip
-    db.session.add(case)
-    db.session.flush()
-    site.current_case_id = case.id
-    note = "责令调查：" + (rules.SOURCE_LABELS_ZH[suspect.source])
-    db.session.add_all(
-        [
-            Responsibility(case_id=case.id, role="landholder", party_id=filer.id,
-                           valid_from=now, recorded_by_id=user.id),
-            Responsibility(case_id=case.id, role="responsible", party_id=filer.id, basis=basis,
-                           valid_from=now, recorded_by_id=user.id, note=note),
-        ]
+    site, case = sites.open_plot(
+        user,
+        {"name": suspect.name, "county": suspect.county, "township": suspect.township,
+         "address": suspect.address, "area_m2": suspect.area_m2 or 0,
+         "planned_use": planned_use, "former_industry": suspect.former_industry,
+         "trigger": rules.SOURCE_TRIGGER[suspect.source], "boundary": suspect.boundary,
+         "lat": suspect.lat, "lon": suspect.lon, "backgrounds": {}},
+        landholder=filer, responsible=filer, basis=basis,
+        note="责令调查：" + rules.SOURCE_LABELS_ZH[suspect.source],
     )  # fmt: skip
+    now = clock.now()
     suspect.status, suspect.due, suspect.site_id = "ordered", due, site.id
     suspect.updated_at = now
     ledger.append(
