@@ -284,12 +284,14 @@ def _store_documents(user, case, uploads_: list[Upload]) -> list[Document]:
 
 def open_for(case: Case, kind: str) -> bool:
     """Whether a filing of ``kind`` may be made in the case's state: its stage; a
-    monitoring report after a release from risk control; or, during a review, the
+    monitoring report or emergency measures after a release from risk control; or,
+    during a review, the
     report revised after a "pass with revisions" meeting."""
     if case.state in KIND_STATES[kind]:
         return True
-    if kind == "monitoring_report" and case.state == "released":
-        # Released after risk control: monitoring goes on (issue 15).
+    if kind in ("monitoring_report", "emergency_measures") and case.state == "released":
+        # Released after risk control: monitoring goes on, and so do the measures an
+        # alert calls for (issue 15).
         return cases.entered_evaluation_from(case.id) == "risk_control"
     return REVIEW_REPORTS.get(case.state) == kind and meetings.awaiting_revision(case)
 

@@ -139,6 +139,12 @@ def test_a_plot_released_after_control_keeps_a_monitoring_duty(world, controlled
     duty = [d for d in world.case(cid, "landholder")["deadlines"]
             if d["kind"] == "post_release_monitoring"]  # fmt: skip
     assert len(duty) == 1 and duty[0]["due"] >= first_due
+    # An exceedance after release alerts too, and the measures that close it can be filed.
+    monitoring(world, [{"point_id": "GW1", "medium": "groundwater", "pollutant": "铅",
+                        "value": 0.4, "unit": "mg/L"}])  # fmt: skip
+    assert len(world.case(cid, "env")["control"]["open_alerts"]) == 1
+    world.file("landholder", cid, "emergency_measures", {"measures": "停止取水", "isolation": True})
+    assert world.case(cid, "env")["control"]["open_alerts"] == []
 
 
 def test_a_plot_released_after_works_has_no_such_duty(world):
