@@ -6,27 +6,12 @@ from __future__ import annotations
 from flask import Response, g, jsonify, request
 
 from app.api import bp
-from app.api.routes import bureau_only, json_body, login_required
-from app.errors import NotFound, ValidationError
+from app.api.routes import bureau_only, json_body, login_required, page_args
+from app.errors import NotFound
 from app.response_cache import cached
 from app.services import public as public_service
 from app.services import tipoff_desk
 from app.services import tipoffs as tipoff_service
-
-
-def page_args() -> tuple[int, int]:
-    """``page`` (1–100000) and ``per_page`` (1–100, default 20); anything else
-    is a 400. ASCII digits only: "²".isdigit() is true but int("²") raises."""
-
-    def number(name: str, default: int, high: int) -> int:
-        raw = request.args.get(name, "")
-        if not raw:
-            return default
-        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= high:
-            raise ValidationError(f"{name} 须为 1–{high} 的整数", {name: "取值无效"})
-        return int(raw)
-
-    return number("page", 1, 100_000), number("per_page", 20, 100)
 
 
 def _open(response, max_age: int = 60):

@@ -13,7 +13,7 @@ from app import response_cache, security_log
 from app.api import bp
 from app.errors import Forbidden, NotFound, Unauthorized, UnsupportedMediaType, ValidationError
 from app.extensions import db, limiter
-from app.models import Document, LedgerHead
+from app.models import MANIFEST_STATUSES, Document, LedgerHead
 from app.services import accountability as accountability_service
 from app.services import auth as auth_service
 from app.services import case_json, clock, ledger_heads, storage, uploads
@@ -115,10 +115,14 @@ def json_body():
 
 
 def page_args() -> tuple[int, int]:
+    """``page`` (1–100000) and ``per_page`` (1–100, default 20); anything else, an
+    empty value included, is a 400. ASCII digits only: "²".isdigit() is true but
+    int("²") raises."""
+
     def number(name, default, high):
-        raw = request.args.get(name, "")
-        if not raw:
+        if name not in request.args:
             return default
+        raw = request.args[name]
         if not (raw.isascii() and raw.isdigit()) or len(raw) > 7 or not 1 <= int(raw) <= high:
             raise ValidationError(f"{name} 须为 1–{high} 的整数", {name: "取值无效"})
         return int(raw)
@@ -361,9 +365,11 @@ def case_manifests(case_id):
 @login_required
 def list_manifests():
     page, per_page = page_args()
-    result = manifest_service.list_for(
-        g.user, status=request.args.get("status") or None, page=page, per_page=per_page
-    )
+    status = request.args.get("status") or None
+    if status is not None and status not in MANIFEST_STATUSES:
+        msg = f"status 须为 {', '.join(MANIFEST_STATUSES)} 之一"
+        raise ValidationError(msg, {"status": msg})
+    result = manifest_service.list_for(g.user, status=status, page=page, per_page=per_page)
     return jsonify(
         {
             "items": [manifest_service.to_json(m) for m in result.items],

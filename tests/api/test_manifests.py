@@ -494,3 +494,14 @@ def test_submit_from_transfer_reporting_needs_a_reported_manifest(world):
     assert world.case(cid)["state"] == "transfer_reporting"
     reported(world, cid)
     assert world.act("contractor", cid, "submit")["state"] == "works"
+
+
+def test_a_list_refuses_an_empty_page_and_an_unknown_status(world, client):
+    """Found by schemathesis' stateful phase: ``?page=`` (an empty value) and a status
+    that is no manifest status were answered 200 as if absent."""
+    assert world.get("env", "/manifests?page=").status_code == 400
+    r = world.get("env", "/manifests?status=lost")
+    assert r.status_code == 400 and "status" in r.get_json()["error"]["fields"]
+    assert world.get("env", "/manifests?status=reported").status_code == 200
+    assert client.get("/api/v1/public/sites?per_page=").status_code == 400
+    assert client.get("/api/v1/public/sites?page=2").status_code == 200
