@@ -505,3 +505,11 @@ def test_a_list_refuses_an_empty_page_and_an_unknown_status(world, client):
     assert world.get("env", "/manifests?status=reported").status_code == 200
     assert client.get("/api/v1/public/sites?per_page=").status_code == 400
     assert client.get("/api/v1/public/sites?page=2").status_code == 200
+
+
+def test_a_body_must_be_application_json_not_another_json_type(world):
+    """Flask's is_json also takes "+json" types the API description does not offer."""
+    r = world.client.post("/api/v1/sites", data='{"name": "x"}',
+                          headers={**world.landholder.headers,
+                                   "Content-Type": "application/vnd.api+json"})  # fmt: skip
+    assert r.status_code == 415 and r.get_json()["error"]["code"] == "unsupported_media_type"
