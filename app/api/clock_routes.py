@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import g, jsonify, request
 
 from app.api import bp
-from app.api.routes import login_required, page_args
+from app.api.routes import login_required, only_args, page_args
 from app.errors import ValidationError
 from app.services import deadlines as deadline_service
 from app.services import notifications as notification_service
@@ -22,9 +22,7 @@ def list_deadlines():
 @bp.get("/notifications")
 @login_required
 def list_notifications():
-    unknown = set(request.args) - {"page", "per_page", "unread"}
-    if unknown:
-        raise ValidationError("不支持的查询参数", {k: "不支持的查询参数" for k in sorted(unknown)})
+    only_args("page", "per_page", "unread")
     page, per_page = page_args()
     unread = request.args.get("unread", "0")
     if unread not in ("0", "1"):

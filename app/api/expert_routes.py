@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import g, jsonify, request
 
 from app.api import bp
-from app.api.routes import json_body, login_required, page_args
+from app.api.routes import json_body, login_required, only_args, page_args
 from app.errors import ValidationError
 from app.services import experts as expert_service
 
@@ -20,9 +20,7 @@ def create_expert():
 @bp.get("/experts")
 @login_required
 def list_experts():
-    unknown = set(request.args) - {"speciality", "active", "page", "per_page"}
-    if unknown:
-        raise ValidationError("不支持的查询参数", {k: "不支持的查询参数" for k in sorted(unknown)})
+    only_args("speciality", "active", "page", "per_page")
     page, per_page = page_args()
     active = request.args.get("active")
     if active not in (None, "0", "1"):

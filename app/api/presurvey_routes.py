@@ -6,19 +6,11 @@ from __future__ import annotations
 from flask import g, jsonify, request
 
 from app.api import bp
-from app.api.routes import json_body, login_required, page_args
-from app.errors import ValidationError
+from app.api.routes import json_body, login_required, only_args, page_args
 from app.response_cache import cached
 from app.services import case_json
 from app.services import key_units as key_unit_service
 from app.services import suspects as suspect_service
-
-
-def _only(*names: str) -> None:
-    unknown = set(request.args) - set(names)
-    if unknown:
-        raise ValidationError("不支持的查询参数", {k: "不支持的查询参数" for k in sorted(unknown)})
-
 
 # ---------------------------------------------------------------- suspected plots
 
@@ -33,7 +25,7 @@ def create_suspect():
 @bp.get("/suspected-sites")
 @login_required
 def list_suspects():
-    _only("status", "source", "township", "page", "per_page")
+    only_args("status", "source", "township", "page", "per_page")
     page, per_page = page_args()
     result = suspect_service.list_for(
         g.user,
@@ -87,7 +79,7 @@ def create_key_unit():
 @bp.get("/key-units")
 @login_required
 def list_key_units():
-    _only("year", "page", "per_page")
+    only_args("year", "page", "per_page")
     page, per_page = page_args()
     result = key_unit_service.list_for(g.user, year=request.args.get("year"), page=page,
                                        per_page=per_page)  # fmt: skip
@@ -129,7 +121,7 @@ def close_key_unit(credit_code):
 @cached
 def public_key_units():
     """The published list of key supervised units of a year (anyone, any origin)."""
-    _only("year", "page", "per_page")
+    only_args("year", "page", "per_page")
     page, per_page = page_args()
     result = key_unit_service.published(request.args.get("year"), page=page,
                                         per_page=per_page)  # fmt: skip

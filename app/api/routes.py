@@ -116,6 +116,13 @@ def json_body():
     return parse_json(request.get_data(cache=True))
 
 
+def only_args(*names: str) -> None:
+    """Query parameters other than ``names`` are a 400 naming them."""
+    unknown = set(request.args) - set(names)
+    if unknown:
+        raise ValidationError("不支持的查询参数", {k: "不支持的查询参数" for k in sorted(unknown)})
+
+
 def page_args() -> tuple[int, int]:
     """``page`` (1–100000) and ``per_page`` (1–100, default 20); anything else, an
     empty value included, is a 400. ASCII digits only: "²".isdigit() is true but
@@ -366,6 +373,7 @@ def case_manifests(case_id):
 @bp.get("/manifests")
 @login_required
 def list_manifests():
+    only_args("status", "page", "per_page")
     page, per_page = page_args()
     status = request.args.get("status") or None
     if status is not None and status not in MANIFEST_STATUSES:

@@ -513,3 +513,8 @@ def test_a_body_must_be_application_json_not_another_json_type(world):
                           headers={**world.landholder.headers,
                                    "Content-Type": "application/vnd.api+json"})  # fmt: skip
     assert r.status_code == 415 and r.get_json()["error"]["code"] == "unsupported_media_type"
+
+
+def test_the_manifest_list_refuses_unknown_parameters(world):
+    r = world.get("env", "/manifests?page=1&colour=red")
+    assert r.status_code == 400 and "colour" in r.get_json()["error"]["fields"]
