@@ -90,8 +90,9 @@ class Config:
     COUNTY_NAME = "陇川县"
     COUNTY_CODE = "533124"
     # Numbered decisions (DESIGN.md §10): prefix + kind character + 〔year〕 + n + 号,
-    # e.g. 陇环土备〔2026〕7号.
-    DECISION_PREFIX = "陇环土"
+    # e.g. 陇环土备〔2026〕7号. Empty: each county's own, the first character of its
+    # short name + 环土 (陇川 → 陇环土, 瑞丽 → 瑞环土); set, it is COUNTY_CODE's.
+    DECISION_PREFIX = ""
     SECRET_KEY_REQUIRED = True
 
     @classmethod
@@ -142,6 +143,10 @@ class Config:
             "COUNTY_NAME": os.environ.get("COUNTY_NAME") or cls.COUNTY_NAME,
             "COUNTY_CODE": os.environ.get("COUNTY_CODE") or cls.COUNTY_CODE,
             "DECISION_PREFIX": os.environ.get("DECISION_PREFIX") or cls.DECISION_PREFIX,
+            # Issue 18: listing on the register and release from it are decided by a
+            # prefecture or provincial officer of the platform (《土壤污染防治法》第五十八、
+            # 六十六条), not by the county (off: a county deployment decides them).
+            "PROVINCIAL_DECISIONS": bool(_int_env("PROVINCIAL_DECISIONS", 0)),
             "MAP_TILE_URL": os.environ.get("MAP_TILE_URL", cls.MAP_TILE_URL),
             "MAP_TILE_ATTRIBUTION": os.environ.get(
                 "MAP_TILE_ATTRIBUTION", cls.MAP_TILE_ATTRIBUTION

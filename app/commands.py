@@ -3,6 +3,7 @@ documents|deadlines``."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -56,7 +57,13 @@ def parties_create(name, credit_code, kind):
 @click.option("--password", required=True)
 @click.option("--name", "display_name", default=None)
 @click.option("--email", default=None, help="通知同时发往此邮箱（需配置 MAIL_SERVER）")
-def users_create(username, role, party_code, department, password, display_name, email):
+@click.option("--county", default=None,
+              help="局端用户的辖区：县级行政区划代码或名称（默认 COUNTY_CODE）；"
+                   "与 --level 同用时为州市或省（代码、名称或其下任一县）")  # fmt: skip
+@click.option("--level", default=None, type=click.Choice(["county", "prefecture", "province"]),
+              help="局端用户的级别（默认 county）")  # fmt: skip
+def users_create(username, role, party_code, department, password, display_name, email, county,
+                 level):  # fmt: skip
     """Create a user."""
     from app.services import auth
 
@@ -69,6 +76,8 @@ def users_create(username, role, party_code, department, password, display_name,
             department=department,
             display_name=display_name,
             email=email,
+            county=county,
+            level=level,
         )
     except ServiceError as exc:
         _fail(exc)
@@ -332,7 +341,59 @@ def experts_replay(seq):
         sys.exit(1)
 
 
+regions_cli = AppGroup("regions", help="行政区划与服务范围 / counties (GB/T 2260)")
+
+
+@regions_cli.command("list")
+@click.option("--under", default=None, help="只列出此州市或省之下的县")
+@click.option("--served", is_flag=True, help="只列出本平台服务的县")
+def regions_list(under, served):
+    """List counties as tab-separated code, name, served."""
+    from app.services import regions
+
+    codes = regions.counties_under(under) if under else None
+    rows = regions.served() if served else [
+        regions.get(c) for c in sorted(codes if codes is not None else regions.served_codes())
+    ]  # fmt: skip
+    for d in rows:
+        click.echo(f"{d.code}\t{d.name}\t{'served' if d.served else '-'}")
+
+
+@regions_cli.command("serve")
+@click.argument("code")
+@click.option("--stop", is_flag=True, help="停止服务")
+@click.option("--prefix", default=None, help="该区划的文号前缀（如 瑞环土）")
+def regions_serve(code, stop, prefix):
+    """Serve a county, or every county under a prefecture or province."""
+    from app.services import regions
+
+    try:
+        codes = regions.serve(code, on=not stop, prefix=prefix)
+    except ServiceError as exc:
+        _fail(exc)
+    click.echo(
+        json.dumps({"code": code, "served": not stop, "counties": codes}, ensure_ascii=False)
+    )
+
+
+@regions_cli.command("add")
+@click.argument("code")
+@click.argument("name")
+@click.option("--parent", default=None, help="上级行政区划代码")
+@click.option("--level", default="county", type=click.Choice(["county", "prefecture", "province"]))
+def regions_add(code, name, parent, level):
+    """Register a division missing from the shipped GB/T 2260 list."""
+    from app.services import regions
+
+    try:
+        regions.add(code, name, parent=parent, level=level)
+    except ServiceError as exc:
+        _fail(exc)
+    click.echo(f"已登记 {code} {name}")
+
+
 def register(app: Flask) -> None:
+    app.cli.add_command(regions_cli)
     app.cli.add_command(experts_cli)
     app.cli.add_command(deadlines_cli)
     app.cli.add_command(documents_cli)

@@ -142,6 +142,16 @@ STRINGS = (
     N_("%(plot)s（%(code)s）风险管控监测有 %(count)s 项超出管控限值，须立即采取应急措施并报送"),
     N_("地表水"),
     N_("环境空气"),
+    # many counties (issue 18): notifications, decisions, jurisdiction
+    N_("跨县转入"),
+    N_(
+        "%(origin)s%(plot)s（%(code)s）报告将 %(t)s 吨污染土壤转运至本县%(facility)s，"
+        "联单 %(manifest)s，计划 %(start)s 起运，请确认知悉"
+    ),
+    N_("列入或移出名录由省级（或受委托的州、市级）生态环境主管部门决定：请报上级审批"),
+    N_("省级"),
+    N_("州市级"),
+    N_("县级"),
     # workflows/presurvey.py (DESIGN §12)
     N_("重点行业企业关闭搬迁"),
     N_("土地收回"),
@@ -278,6 +288,8 @@ STRINGS = (
     N_("办结时用地类别"),
     N_("办结日期"),
     N_("重新调查中"),
+    N_("县级行政区划代码"),
+    N_("所在县（市、区）"),
     # app/public/routes.py _stages() (the stepper on a plot page)
     N_("无需列入名录"),
     # app/services/documents.py KINDS (document names on /verify)
@@ -302,6 +314,12 @@ STRINGS = (
     # config.py COUNTY_NAME (the default county; another county's name, set in the
     # environment, is shown as configured unless the catalog has it too)
     N_("陇川县"),
+    # Divisions the demo serves (issue 18), shown through ``tr`` with the
+    # region_name filter and area_name(); other divisions' names stay as registered
+    N_("芒市"),
+    N_("瑞丽市"),
+    N_("德宏傣族景颇族自治州"),
+    N_("云南省"),
     # Fixed messages of routes (flashes, form problems) shown through the ``tr``
     # filter in base.html, public/report.html, public/report_lookup.html and
     # auth/login.html; messages with values in them stay Chinese

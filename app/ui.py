@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 import workflows
 from app.i18n_strings import N_
-from app.services import clock
+from app.services import clock, regions
 from workflows import control as control_rules
 from workflows import deadlines as deadline_rules
 
@@ -250,6 +250,9 @@ EVENT_LABELS_ZH = {
     "manifest_dispatched": N_("联单发运"),
     "manifest_received": N_("确认接收"),
     "manifest_resolved": N_("处理数量差异"),
+    "manifest_acknowledged": N_("接收地确认知悉跨县转运"),
+    "regions_served": N_("平台服务范围增加"),
+    "regions_unserved": N_("平台服务范围减少"),
     "responsibility_changed": N_("责任人变更"),
     "responsibility_determined": N_("责任人认定生效"),
     "determination_proposed": N_("提出责任人认定"),
@@ -463,6 +466,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["num"] = num
     app.jinja_env.filters["tr"] = tr
     app.jinja_env.filters["pollutant"] = pollutant_name
+    app.jinja_env.filters["region_name"] = regions.name
 
     @app.context_processor
     def labels():
@@ -472,6 +476,9 @@ def register(app: Flask) -> None:
 
         return {
             "get_locale": get_locale,
+            # The deployment's name on every page: the county, or the prefecture or
+            # province holding every county it serves (issue 18).
+            "area_name": regions.area_name,
             "nav_items": nav_items,
             "unread_notifications": unread_notifications,
             "notification_text": notification_text,

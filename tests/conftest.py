@@ -16,10 +16,11 @@ from sqlalchemy import text
 from app import create_app, response_cache
 from app.extensions import db as _db
 from app.extensions import limiter
+from app.services import regions
 from config import TestingConfig
 from tests.support import World
 
-KEEP_TABLES = {"alembic_version", "locks"}
+KEEP_TABLES = {"alembic_version", "locks", "regions"}
 
 
 class IsolatedClient(FlaskClient):
@@ -108,7 +109,21 @@ def _clean(app):
         else:
             for name in tables:
                 conn.execute(text(f"DELETE FROM {name}"))
+        reset_regions(conn, app.config["COUNTY_CODE"])
+    regions.forget()
     ctx.pop()
+
+
+def reset_regions(conn, home: str) -> None:
+    """The divisions table is kept between tests (3,200 rows from the migration);
+    only what a test may change is put back: one served county, no prefixes."""
+    conn.execute(
+        text(
+            "UPDATE regions SET served = false, decision_prefix = NULL "
+            "WHERE served OR decision_prefix IS NOT NULL"
+        )
+    )
+    conn.execute(text("UPDATE regions SET served = true WHERE code = :home"), {"home": home})
 
 
 @pytest.fixture

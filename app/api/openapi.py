@@ -16,6 +16,12 @@ from workflows.deadlines import KINDS as DEADLINE_KINDS
 from workflows.deadlines import OWNERS as DEADLINE_OWNERS
 from workflows.decisions import KINDS as DECISION_KINDS
 
+COUNTY = {
+    "type": "string",
+    "maxLength": 50,
+    "description": "GB/T 2260 county code or name, a county the platform serves "
+    "(default: the officer's own county, or COUNTY_CODE)",
+}
 CREDIT_CODE = {"type": "string", "minLength": 18, "maxLength": 18,
                "description": "统一社会信用代码 (GB 32100-2015, check character verified)"}  # fmt: skip
 DATE = {"type": "string", "format": "date"}
@@ -72,6 +78,10 @@ CASE_ID = _param("case_id", PATH_INT)
 MANIFEST_ID = _param("manifest_id", PATH_INT)
 PARTY_REF = _param("ref", {"type": "string", "minLength": 1, "maxLength": 40})
 SITE_CODE = _param("code", {"type": "string", "minLength": 1, "maxLength": 40})
+# Issue 18: the public register of one served county (GB/T 2260 code, or its name);
+# a county the platform does not serve is a 400.
+PUBLIC_COUNTY = {**_param("county", {"type": "string", "maxLength": 50}, "query", False),
+                 "description": "a served county's GB/T 2260 code, e.g. 533124"}  # fmt: skip
 PAGING = [
     _param("page", {"type": "integer", "minimum": 1, "maximum": 100000}, "query", False),
     _param("per_page", {"type": "integer", "minimum": 1, "maximum": 100}, "query", False),
@@ -120,7 +130,8 @@ def spec() -> dict:
              "boundary": {"type": "object", "description": "GeoJSON Polygon, WGS84"},
              "responsible_party_credit_code": CREDIT_CODE,
              "backgrounds": {"type": "object",
-                             "additionalProperties": {"type": "number", "exclusiveMinimum": 0}}},
+                             "additionalProperties": {"type": "number", "exclusiveMinimum": 0}},
+             "county": COUNTY},
             ["name", "township", "address", "area_m2", "planned_use", "former_industry", "trigger"],
         ),
         "SiteCreated": _obj(
@@ -212,7 +223,12 @@ def spec() -> dict:
             {"id": {"type": "integer"}, "number": {"type": "string"},
              "status": {"type": "string", "enum": list(MANIFEST_STATUSES)},
              "quantity_t": {"type": "number"}, "dispatched_t": {"type": ["number", "null"]},
-             "received_t": {"type": ["number", "null"]}},
+             "received_t": {"type": ["number", "null"]},
+             "origin_county_code": {"type": "string"},
+             "destination_county_code": {"type": ["string", "null"],
+                                         "description": "GB/T 2260 code; null: a place the register does not know"},
+             "outside_platform": {"type": "boolean"},
+             "acknowledged_at": {"type": ["string", "null"]}},
             ["id", "number", "status", "quantity_t", "dispatched_t", "received_t"], extra=True,
         ),
         "Quantity": _obj({"quantity_t": {"type": "number", "exclusiveMinimum": 0, "maximum": 1e7}},
@@ -353,11 +369,13 @@ def spec() -> dict:
         "/manifests/{manifest_id}": {"get": _op("A manifest", {**_ok("Manifest"), **_err(401, 404)},
                                                 params=[MANIFEST_ID], tags=["manifests"])},
         "/manifests/{manifest_id}/{step}": {"post": _op(
-            "dispatch / receive ({quantity_t}) or resolve ({comment})",
+            "dispatch / receive ({quantity_t}), resolve ({comment}) or acknowledge ({comment?}: "
+            "the destination county's bureau confirms it was told of a cross-county transfer)",
             {**_ok("Manifest"), **_err(400, 401, 403, 404, 409, 415)},
-            body=_body({"oneOf": [{"$ref": "#/components/schemas/Quantity"},
+            body=_body({"anyOf": [{"$ref": "#/components/schemas/Quantity"},
                                   {"$ref": "#/components/schemas/Comment"}]}),
-            params=[MANIFEST_ID, _param("step", {"type": "string", "enum": ["dispatch", "receive", "resolve"]})],
+            params=[MANIFEST_ID, _param("step", {"type": "string",
+                                                 "enum": ["dispatch", "receive", "resolve", "acknowledge"]})],
             tags=["manifests"])},
         "/documents/{document_id}": {"get": {
             "summary": "Download a stored document (attachment)", "tags": ["documents"], "security": SECURE,
@@ -421,14 +439,17 @@ def spec() -> dict:
         "/public/sites": {"get": _op("The public register", {**_ok(_page("PublicSite")), **_err(400)},
                                      params=[*PAGING, _param("state", {"type": "string"}, "query", False),
                                              _param("township", {"type": "string"}, "query", False),
-                                             _param("q", {"type": "string"}, "query", False)],
+                                             _param("q", {"type": "string"}, "query", False),
+                                             PUBLIC_COUNTY],
                                      secure=False, tags=["public"])},
         "/public/sites/{code}": {"get": _op("A public plot", {**_ok("PublicSite"), **_err(404)},
                                             params=[SITE_CODE], secure=False, tags=["public"])},
         "/public/sites.geojson": {"get": {
             "summary": "Public plots as GeoJSON", "tags": ["public"], "security": [],
+            "parameters": [PUBLIC_COUNTY],
             "responses": {"200": {"description": "a FeatureCollection",
-                                  "content": {"application/geo+json": {"schema": {"type": "object"}}}}}}},
+                                  "content": {"application/geo+json": {"schema": {"type": "object"}}}},
+                          **_err(400)}}},
         "/tipoffs": {"get": _op("Tip-offs (bureau)", {**_ok("Any"), **_err(400, 401, 403)},
                                 tags=["tipoffs"]),
                      "post": _op("Record a tip-off taken by the 12369 hotline, a letter or a visit "

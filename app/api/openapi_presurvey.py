@@ -10,6 +10,11 @@ from workflows import presurvey as rules
 DATE = {"type": "string", "format": "date"}
 CREDIT_CODE = {"type": "string", "minLength": 18, "maxLength": 18}
 YEAR = {"type": "integer", "minimum": 2000, "maximum": 2100}
+COUNTY = {
+    "type": "string",
+    "maxLength": 50,
+    "description": "GB/T 2260 county code or name (default: the officer's own county)",
+}
 
 
 def _s(max_len: int, min_len: int = 1) -> dict:
@@ -25,7 +30,7 @@ def schemas(obj) -> dict:
              "landholder_credit_code": CREDIT_CODE,
              "area_m2": {"type": "number", "exclusiveMinimum": 0, "maximum": 1e9},
              "planned_use": {"type": "string", "enum": list(LAND_CATEGORY)},
-             "note": _s(5000, 0)},
+             "note": _s(5000, 0), "county": COUNTY},
             ["name", "township", "address", "former_industry", "source"],
         ),
         "Suspect": obj(
@@ -38,7 +43,8 @@ def schemas(obj) -> dict:
         "KeyUnitInput": obj(
             {"credit_code": CREDIT_CODE, "year": YEAR,
              "name": {**_s(200), "description": "registers the unit when its code is unknown"},
-             "industry": _s(200, 0), "township": _s(50, 0), "address": _s(300, 0)},
+             "industry": _s(200, 0), "township": _s(50, 0), "address": _s(300, 0),
+             "county": COUNTY},
             ["credit_code", "year"],
         ),
         "KeyUnit": obj(
@@ -130,5 +136,8 @@ def paths(op, ok, err, body, param, obj, page, paging, path_int) -> dict:
                        "items": {"type": "array", "items": {"$ref": "#/components/schemas/KeyUnit"}},
                        "total": {"type": "integer"}, "page": {"type": "integer"}},
                       ["year", "items", "total"], extra=True)), **err(400)},
-            params=[*paging, year], secure=False, tags=["public"])},
+            params=[*paging, year, {"name": "county", "in": "query", "required": False,
+                                    "schema": {"type": "string", "maxLength": 50},
+                                    "description": "a served county's code or name"}],
+            secure=False, tags=["public"])},
     }  # fmt: skip

@@ -121,10 +121,10 @@ def close_key_unit(credit_code):
 @cached
 def public_key_units():
     """The published list of key supervised units of a year (anyone, any origin)."""
-    only_args("year", "page", "per_page")
+    only_args("year", "county", "page", "per_page")
     page, per_page = page_args()
-    result = key_unit_service.published(request.args.get("year"), page=page,
-                                        per_page=per_page)  # fmt: skip
+    result = key_unit_service.published(request.args.get("year"), county=request.args.get("county"),
+                                        page=page, per_page=per_page)  # fmt: skip
     response = jsonify(
         {
             "year": result["year"],

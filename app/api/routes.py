@@ -171,16 +171,7 @@ def create_token():
 @bp.get("/me")
 @login_required
 def me():
-    u = g.user
-    return jsonify(
-        {
-            "username": u.username,
-            "role": u.role,
-            "department": u.department,
-            "county": u.county,
-            "party": party_service.to_json(u.party),
-        }
-    )
+    return jsonify(auth_service.me_json(g.user))
 
 
 # ---------------------------------------------------------------- screening
@@ -270,7 +261,7 @@ def get_case(case_id):
     # do on a case changes only with an event (an assignment, a hand-over, a ban, a
     # filing, a decision) or with the day. The caller's role and unit are in the key.
     user = g.user
-    who = (user.id, user.role, user.department, user.county, user.party_id)
+    who = (user.id, user.role, user.department, user.region_code, user.party_id)
     body = response_cache.memo("case_json", _case_json, case_id, who)
     return current_app.response_class(body, mimetype="application/json")
 
@@ -403,6 +394,7 @@ def manifest_step(manifest_id, step):
         "dispatch": manifest_service.dispatch,
         "receive": manifest_service.receive,
         "resolve": manifest_service.resolve,
+        "acknowledge": manifest_service.acknowledge,
     }
     if step not in steps:
         raise NotFound(f"没有名为 {step} 的操作")

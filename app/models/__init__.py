@@ -31,6 +31,7 @@ from app.models.ledger import LedgerEvent, LedgerHead, Lock
 from app.models.manifests import MANIFEST_STATUSES, TRANSPORT_MODES, Manifest
 from app.models.parties import PARTY_KINDS, PARTY_STATUSES, Ban, Party
 from app.models.presurvey import KeyUnit, Suspect, UnitFiling
+from app.models.regions import LEVELS, Region
 from app.models.tipoffs import (
     TIPOFF_CHANNEL_LABELS_ZH,
     TIPOFF_CHANNELS,
@@ -78,6 +79,8 @@ __all__ = [
     "Panel",
     "Party",
     "Responsibility",
+    "Region",
+    "LEVELS",
     "Review",
     "Sample",
     "Site",

@@ -33,7 +33,9 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20), index=True)
     department: Mapped[str | None] = mapped_column(String(30))
-    county: Mapped[str | None] = mapped_column(String(50))
+    # The officer's jurisdiction (GB/T 2260): a county, or a prefecture or province
+    # whose officer sees every county below it. Null for non-bureau users.
+    region_code: Mapped[str | None] = mapped_column(String(6))
     display_name: Mapped[str | None] = mapped_column(String(100))
     # Where notifications are also mailed when MAIL_SERVER is set (optional).
     email: Mapped[str | None] = mapped_column(String(200))

@@ -41,7 +41,8 @@ class Site(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str | None] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    county: Mapped[str] = mapped_column(String(50), index=True)
+    # GB/T 2260 code of the county the plot lies in (regions.code).
+    county_code: Mapped[str] = mapped_column(String(6), index=True)
     township: Mapped[str] = mapped_column(String(50), index=True)
     address: Mapped[str] = mapped_column(String(300))
     area_m2: Mapped[Decimal] = mapped_column(Numeric(14, 2))

@@ -34,7 +34,7 @@ class Deadline(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
     # The plot's county, copied so the bureau's agenda filters on one index.
-    county: Mapped[str] = mapped_column(String(50))
+    county_code: Mapped[str] = mapped_column(String(6))
     kind: Mapped[str] = mapped_column(String(30))
     owner: Mapped[str] = mapped_column(String(20))
     due: Mapped[date] = mapped_column(Date)
@@ -49,8 +49,8 @@ class Deadline(db.Model):
         Index("ix_deadlines_case_id", "case_id", "closed_on"),
         # The agenda: open deadlines of a county, soonest first.
         Index(
-            "ix_deadlines_open_county_due",
-            "county",
+            "ix_deadlines_open_county_code_due",
+            "county_code",
             "due",
             "id",
             postgresql_where=sql_text("closed_on IS NULL"),

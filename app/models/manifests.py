@@ -42,9 +42,16 @@ class Manifest(db.Model):
     mode: Mapped[str] = mapped_column(String(10))
     route: Mapped[str] = mapped_column(Text)
     origin_address: Mapped[str] = mapped_column(String(300))
-    origin_county: Mapped[str] = mapped_column(String(50), index=True)
+    origin_county_code: Mapped[str] = mapped_column(String(6), index=True)
     destination_facility_party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), index=True)
-    destination_county: Mapped[str] = mapped_column(String(50), index=True)
+    # As reported (a county code or name); the code when it names a county of the
+    # register, null for a place outside it (the public and the receipt say so).
+    destination_county: Mapped[str] = mapped_column(String(50))
+    destination_county_code: Mapped[str | None] = mapped_column(String(6), index=True)
+    # The destination county's bureau confirmed it has been told (a transfer
+    # between two counties of the platform).
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     planned_start: Mapped[date] = mapped_column(Date)
     planned_end: Mapped[date] = mapped_column(Date)
     final_disposal: Mapped[str] = mapped_column(Text)

@@ -36,7 +36,7 @@ class Suspect(db.Model):
     __tablename__ = "suspects"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    county: Mapped[str] = mapped_column(String(50))
+    county_code: Mapped[str] = mapped_column(String(6))
     name: Mapped[str] = mapped_column(String(200))
     township: Mapped[str] = mapped_column(String(50))
     address: Mapped[str] = mapped_column(String(300))
@@ -63,8 +63,8 @@ class Suspect(db.Model):
 
     __table_args__ = (
         # The desk's list: a county's suspected plots by status, newest first.
-        Index("ix_suspects_county_status_id", "county", "status", "id"),
-        Index("ix_suspects_county_township", "county", "township"),
+        Index("ix_suspects_county_code_status_id", "county_code", "status", "id"),
+        Index("ix_suspects_county_code_township", "county_code", "township"),
     )
 
 
@@ -74,7 +74,7 @@ class KeyUnit(db.Model):
     __tablename__ = "key_units"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    county: Mapped[str] = mapped_column(String(50))
+    county_code: Mapped[str] = mapped_column(String(6))
     party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), index=True)
     year: Mapped[int] = mapped_column(Integer)
     industry: Mapped[str | None] = mapped_column(String(200))
@@ -88,9 +88,11 @@ class KeyUnit(db.Model):
     party: Mapped[Party] = relationship()
 
     __table_args__ = (
-        UniqueConstraint("county", "party_id", "year", name="uq_key_units_county_party_year"),
+        UniqueConstraint(
+            "county_code", "party_id", "year", name="uq_key_units_county_code_party_year"
+        ),
         # The published list of a year (public page and API).
-        Index("ix_key_units_year_county", "year", "county"),
+        Index("ix_key_units_year_county_code", "year", "county_code"),
     )
 
 

@@ -44,7 +44,7 @@ class Tipoff(db.Model):
     tracking_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # The county whose bureau handles it (the deployment's county for the public
     # form; the officer's county for one taken by phone): its desk alone sees it.
-    county: Mapped[str] = mapped_column(String(50), index=True)
+    county_code: Mapped[str] = mapped_column(String(6), index=True)
     township: Mapped[str] = mapped_column(String(50), index=True)
     location: Mapped[str] = mapped_column(String(300))
     lat: Mapped[float | None]

@@ -13,6 +13,11 @@ class ResolveForm(FlaskForm):
     submit = SubmitField(_l("处理差异"))
 
 
+class AcknowledgeForm(FlaskForm):
+    comment = TextAreaField(_l("意见（选填）"), validators=[Optional(), Length(max=5000)])
+    submit = SubmitField(_l("确认知悉"))
+
+
 class PartyForm(FlaskForm):
     name = StringField(_l("单位名称"), validators=[DataRequired(REQUIRED), Length(max=200)])
     credit_code = StringField(_l("统一社会信用代码"), validators=[DataRequired(REQUIRED), CREDIT])

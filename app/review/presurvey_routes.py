@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.api.errors import log_service_error
@@ -227,8 +227,7 @@ def presurvey_import_view():
             raw = upload.read(presurvey_import.MAX_BYTES + 1)
             try:  # read() refuses a file past MAX_BYTES, among others
                 preview = presurvey_import.read(
-                    form.kind.data, upload.filename, raw,
-                    county=user.county or current_app.config["COUNTY_NAME"],
+                    form.kind.data, upload.filename, raw, user=user
                 )  # fmt: skip
             except ServiceError as exc:
                 show_refusal(form, exc)

@@ -6,7 +6,7 @@ import json
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, true
 from sqlalchemy.orm import selectinload
 
 import workflows
@@ -17,15 +17,25 @@ from app.extensions import db
 from app.models import Case, Deadline, Manifest, Party, Site
 from app.response_cache import memo
 from app.review import bp
-from app.review.forms import BanForm, PartyForm, ResolveForm, SuccessionForm, UseChangeForm
+from app.review.attempts import attempt
+from app.review.forms import (
+    AcknowledgeForm,
+    BanForm,
+    PartyForm,
+    ResolveForm,
+    SuccessionForm,
+    UseChangeForm,
+)
 from app.services import cases as case_service
 from app.services import (
     clock,
     control,
+    jurisdiction,
     ledger,
     ledger_heads,
     manifests,
     parties,
+    regions,
     responsibility,
     use_change,
 )
@@ -49,26 +59,31 @@ def _user():
 
 
 def _bureau_cases():
-    return select(Case).join(Site).where(Site.county == (current_user.county or Site.county))
+    return select(Case).join(Site).where(jurisdiction.clause(_user(), Site.county_code))
 
 
-def _queue_counts(county: str | None) -> dict:
-    """Cases waiting per stage in the officer's county (kept until the ledger moves)."""
+def _in(counties, column):
+    return true() if counties is None else column.in_(sorted(counties))
+
+
+def _queue_counts(counties: frozenset | None) -> dict:
+    """Cases waiting per stage in the officer's counties (kept until the ledger moves)."""
     return dict(
         db.session.execute(
             select(Case.state, func.count())
             .join(Site)
-            .where(Case.state.in_(WAITING_STATES), Site.county == (county or Site.county))
+            .where(Case.state.in_(WAITING_STATES), _in(counties, Site.county_code))
             .group_by(Case.state)
         ).all()
     )
 
 
-def _open_discrepancies(county: str | None) -> int:
+def _open_discrepancies(counties: frozenset | None) -> int:
     return db.session.scalar(
         select(func.count()).select_from(Manifest).where(
             Manifest.status == "discrepancy",
-            or_(Manifest.origin_county == county, Manifest.destination_county == county),
+            or_(_in(counties, Manifest.origin_county_code),
+                _in(counties, Manifest.destination_county_code)),
         )
     )  # fmt: skip
 
@@ -92,11 +107,12 @@ def queue():
         .where(Case.state.in_([stage] if stage else WAITING_STATES))
         .order_by(Deadline.due.is_(None), Deadline.due, Case.state_since, Case.id)
     )
-    counts = memo("queue_counts", _queue_counts, current_user.county)
+    counties = jurisdiction.counties(_user())
+    counts = memo("queue_counts", _queue_counts, counties)
     # The tab counts already hold the total: no second count over the same rows.
     page = db.paginate(query, per_page=30, max_per_page=100, error_out=False, count=False)
     page.total = counts.get(stage, 0) if stage else sum(counts.values())
-    open_discrepancies = memo("open_discrepancies", _open_discrepancies, current_user.county)
+    open_discrepancies = memo("open_discrepancies", _open_discrepancies, counties)
     clocks = deadline_service.open_for_cases([c.id for c in page.items])
     return render_template(
         "review/queue.html", page=page, counts=counts, stage=stage, stages=WAITING_STATES,
@@ -115,7 +131,7 @@ def deadlines():
     ):
         abort(400)
     today = clock.today()
-    query = deadline_service.agenda_query(current_user.county, owner=owner, kind=kind,
+    query = deadline_service.agenda_query(jurisdiction.counties(_user()), owner=owner, kind=kind,
                                           overdue=overdue, today=today)  # fmt: skip
     page = db.paginate(query.order_by(Deadline.due, Deadline.id), per_page=50, max_per_page=200,
                        error_out=False)  # fmt: skip
@@ -213,7 +229,8 @@ def manifests_view():
     result = manifests.list_for(_user(), status=status, page=request.args.get("page", 1, type=int),
                                 per_page=50)  # fmt: skip
     return render_template("review/manifests.html", result=result, status=status,
-                           form=ResolveForm())  # fmt: skip
+                           form=ResolveForm(), ack_form=AcknowledgeForm(),
+                           served=regions.served_codes(), mine=jurisdiction.counties(_user()))  # fmt: skip
 
 
 @bp.post("/manifests/<int:manifest_id>/resolve")
@@ -230,6 +247,21 @@ def resolve(manifest_id):
         else:
             flash(f"联单 {m.number} 的数量差异已处理。", "success")
     return redirect(url_for("review.manifests", status="discrepancy"))
+
+
+@bp.post("/manifests/<int:manifest_id>/acknowledge")
+def acknowledge(manifest_id):
+    """The destination county's bureau confirms it was told of a transfer into it."""
+    form = AcknowledgeForm()
+    if not form.validate_on_submit():
+        flash("意见不能超过 5000 字。", "danger")
+        return redirect(url_for("review.manifests"))
+    comment = (form.comment.data or "").strip()
+    m = attempt(None, lambda: manifests.acknowledge(_user(), manifest_id,
+                                                    {"comment": comment} if comment else {}))  # fmt: skip
+    if m is not None:
+        flash(f"已确认知悉跨县转运联单 {m.number}。", "success")
+    return redirect(url_for("review.manifests"))
 
 
 # ---------------------------------------------------------------- parties
@@ -305,7 +337,7 @@ def party(party_id):
 @bp.get("/ledger", endpoint="ledger")
 def ledger_view():
     result = ledger.verify() if request.args.get("verify") else None
-    recent = ledger.recent(_user(), limit=50)
+    recent = ledger.recent(jurisdiction.counties(_user()), limit=50)
     seq, head = ledger.head()
     return render_template("review/ledger.html", result=result, recent=recent, seq=seq,
                            head=head, key=ledger_heads.public_key_info())  # fmt: skip

@@ -17,7 +17,7 @@ from app import security_log
 from app.errors import Unauthorized, ValidationError
 from app.extensions import db
 from app.models import DEPARTMENTS, ROLES, ApiToken, LedgerEvent, Party, User
-from app.services import clock, ledger
+from app.services import clock, ledger, regions
 from app.services.credit_codes import normalize_credit_code
 
 # An address to send notices to: one @, no spaces, a dot in the domain (the mail
@@ -59,6 +59,7 @@ def create_user(
     department: str | None = None,
     display_name: str | None = None,
     county: str | None = None,
+    level: str | None = None,
     actor: User | None = None,
     password_hash: str | None = None,
     email: str | None = None,
@@ -96,6 +97,14 @@ def create_user(
             validate_password(password)
         except ValidationError as exc:
             errors.update(exc.fields)
+    region_code = None
+    if role == "bureau":
+        try:
+            region_code = jurisdiction_region(county, level)
+        except ValidationError as exc:
+            errors.update(exc.fields)
+    elif county or level:
+        errors["county"] = "只有局端用户（bureau）有辖区"
     if errors:
         raise ValidationError("用户信息有误", errors)
     user = User(
@@ -105,7 +114,7 @@ def create_user(
         party=party,
         display_name=display_name,
         email=email,
-        county=county or (current_app.config["COUNTY_NAME"] if role == "bureau" else None),
+        region_code=region_code,
         password_hash=password_hash or hash_password(password),
     )
     db.session.add(user)
@@ -237,3 +246,42 @@ def load_session_user(user_id: str) -> User | None:
         security_log.event("session_expired", user=user)
         return None
     return user
+
+
+def jurisdiction_region(county: str | None, level: str | None) -> str:
+    """A bureau officer's region code: a served county (default the deployment's),
+    or with ``level`` the prefecture or province of ``county`` (its code, its name,
+    or the code of any county under it)."""
+    level = level or "county"
+    if level not in ("county", "prefecture", "province"):
+        raise ValidationError("辖区级别有误", {"level": "须为 county、prefecture 或 province"})
+    if level == "county":
+        return regions.county_code(county or regions.home(), field="county")
+    text = str(county or regions.home()).strip()
+    found = (
+        regions.get(text) if regions.CODE.match(text) else regions.by_name(text, levels=(level,))
+    )
+    while found is not None and found.level != level and found.parent_code:
+        found = regions.get(found.parent_code)
+    if found is None or found.level != level:
+        msg = f"{text} 不是已登记的{regions.LEVEL_LABELS_ZH[level]}行政区划"
+        raise ValidationError(msg, {"county": msg})
+    if not regions.counties_under(found.code) & regions.served_codes():
+        msg = f"{found.name}辖区内没有本平台服务的县"
+        raise ValidationError(msg, {"county": msg})
+    return found.code
+
+
+def me_json(user: User) -> dict:
+    """``GET /api/v1/me``: who the caller is, and for an officer their jurisdiction."""
+    from app.services import jurisdiction, parties
+
+    return {
+        "username": user.username,
+        "role": user.role,
+        "department": user.department,
+        "county": regions.name(user.region_code) if user.region_code else None,
+        "region_code": user.region_code,
+        "level": jurisdiction.level(user),
+        "party": parties.to_json(user.party),
+    }

@@ -35,8 +35,9 @@ from app.models import (
     Site,
     User,
 )
-from app.services import clock, control, decisions, ledger, meetings, parties
+from app.services import clock, control, decisions, jurisdiction, ledger, meetings, parties
 from app.services.schema import F, validate
+from workflows import decisions as decision_rules
 
 EXCEEDING = ("above_screening", "above_intervention")
 
@@ -61,8 +62,10 @@ def capacities(user: User, case: Case, assignments: list[Assignment] | None = No
     if user.role == "admin":
         return {"admin"}
     if user.role == "bureau":
-        if user.county and user.county != case.site.county:
+        if not jurisdiction.covers(user, case.site.county_code):
             return set()
+        if jurisdiction.is_upper(user):  # a prefecture or provincial officer
+            return {f"bureau_{user.department}", "upper_level"}
         return {f"bureau_{user.department}"}
     if user.party_id is None:
         return set()
@@ -109,7 +112,7 @@ def current_cases_clause(user: User):
     if user.role == "admin":
         return true()
     if user.role == "bureau":
-        return Case.site_id.in_(select(Site.id).where(Site.county == user.county))
+        return Case.site_id.in_(select(Site.id).where(jurisdiction.clause(user, Site.county_code)))
     if user.party_id is None:
         return false()
     pid = user.party_id
@@ -246,6 +249,9 @@ def allowed_actions(case: Case, caps: set[str], facts: workflows.CaseFacts) -> t
         if not workflows.actors_for(action, case.state) & caps:
             continue
         if workflows.possible(action, case.state, facts):
+            if not _level_may(action, case.state, facts, caps):
+                blocked[action] = decisions.PROVINCIAL_ONLY_MSG
+                continue
             allowed.append(action)
         else:
             try:
@@ -257,6 +263,15 @@ def allowed_actions(case: Case, caps: set[str], facts: workflows.CaseFacts) -> t
 
 
 # ---------------------------------------------------------------- actions
+
+
+def _level_may(action: str, state: str, facts, caps: set[str]) -> bool:
+    """With PROVINCIAL_DECISIONS, listing and release are not a county officer's."""
+    if caps & {"upper_level", "admin"} or action not in decision_rules.DECIDING_ACTIONS:
+        return True
+    to_state = workflows.fire(state, action, facts)
+    return not decisions.provincial_here(decision_rules.kind_of(action, state, to_state))
+
 
 BUREAU_ACTIONS = {"cosign", "approve", "return", "require_remediation", "require_control", "reopen"}
 
@@ -301,6 +316,8 @@ def act(user: User, case_id: int, action: str, payload) -> Case:
         to_state = workflows.fire(from_state, action, facts)
     except workflows.TransitionRefused as exc:
         raise InvalidTransition(str(exc)) from None
+    if not _level_may(action, from_state, facts, caps):
+        raise Forbidden(decisions.PROVINCIAL_ONLY_MSG)
 
     now = clock.now()
     review_round = case.round
@@ -324,7 +341,7 @@ def act(user: User, case_id: int, action: str, payload) -> Case:
         db.session.add(review)
         db.session.flush()
     decision = decisions.issue(case, action, from_state, to_state, provincial=provincial,
-                               review_id=review.id if review else None)  # fmt: skip
+                               review_id=review.id if review else None, user=user)  # fmt: skip
     try:
         event = ledger.append(
             action,

@@ -17,7 +17,7 @@ from sqlalchemy import exists, func, select
 from app.errors import Forbidden, ValidationError
 from app.extensions import db
 from app.models import Assignment, Case, Deadline, Filing, LedgerEvent, Site, User
-from app.services import clock, ledger, notifications, workdays
+from app.services import clock, jurisdiction, ledger, notifications, workdays
 from workflows import deadlines as rules
 
 # ---------------------------------------------------------------- opening and closing
@@ -49,7 +49,7 @@ def _plan_end(case_id: int) -> date | None:
 
 
 def open_deadline(case: Case, kind: str, owner: str, due: date, seq: int | None) -> Deadline:
-    row = Deadline(case_id=case.id, county=case.site.county, kind=kind, owner=owner, due=due,
+    row = Deadline(case_id=case.id, county_code=case.site.county_code, kind=kind, owner=owner, due=due,
                    opened_on=clock.today(), opened_seq=seq)  # fmt: skip
     db.session.add(row)
     return row
@@ -182,12 +182,13 @@ def own(user: User, limit: int = 20) -> list[tuple[Deadline, str, str]]:
 FILTERS = ("owner", "kind", "overdue", "page", "per_page")
 
 
-def agenda_query(county: str | None, *, owner=None, kind=None, overdue=False, today=None):
-    """``select(Deadline)`` of open deadlines, filtered (on the deadlines table alone, so
-    a count reads the partial index only)."""
+def agenda_query(counties, *, owner=None, kind=None, overdue=False, today=None):
+    """``select(Deadline)`` of open deadlines of ``counties`` (county codes; None =
+    all), filtered on the deadlines table alone, so a count reads the partial index
+    only."""
     query = select(Deadline).where(Deadline.closed_on.is_(None))
-    if county:
-        query = query.where(Deadline.county == county)
+    if counties is not None:
+        query = query.where(Deadline.county_code.in_(sorted(counties)))
     if owner:
         query = query.where(Deadline.owner == owner)
     if kind:
@@ -220,7 +221,7 @@ def agenda(user: User, args) -> dict:
     if fields:
         raise ValidationError("查询参数有误", fields)
     today = clock.today()
-    query = agenda_query(user.county, owner=owner, kind=kind,
+    query = agenda_query(jurisdiction.counties(user), owner=owner, kind=kind,
                          overdue=overdue in ("1", "true"), today=today)  # fmt: skip
     total = db.session.scalar(query.with_only_columns(func.count()).order_by(None))
     rows = db.session.execute(

@@ -9,7 +9,11 @@ number are data in ``workflows/decisions.py``.
 
 《土壤污染防治法》第五十八条、第六十六条: listing on the register and release
 from it are decided provincially; such decisions may record the provincial
-decision's number and date.
+decision's number and date. With ``PROVINCIAL_DECISIONS`` (a prefecture or
+province deployment, issue 18) those two kinds are taken in the platform by a
+prefecture or provincial officer: numbered in that region's sequence with its
+prefix (德环土录〔2026〕1号), which is then the provincial decision itself. Every
+other decision is numbered in the plot's county (陇环土…, 瑞环土…).
 """
 
 from __future__ import annotations
@@ -21,10 +25,10 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from app.errors import ValidationError
+from app.errors import Forbidden, ValidationError
 from app.extensions import db
-from app.models import Case, Decision, DecisionSequence
-from app.services import clock
+from app.models import Case, Decision, DecisionSequence, User
+from app.services import clock, jurisdiction, regions
 from workflows import decisions as rules
 
 PROVINCIAL_MSG = "省级决定须为 {number: 文号, date: YYYY-MM-DD}"
@@ -75,8 +79,27 @@ def _next_seq(county: str, kind: str, year: int) -> int:
     raise RuntimeError("decision sequence row could not be created")  # pragma: no cover
 
 
+PROVINCIAL_ONLY_MSG = "列入或移出名录由省级（或受委托的州、市级）生态环境主管部门决定：请报上级审批"
+
+
+def provincial_here(kind: str | None) -> bool:
+    """Whether a decision of ``kind`` is taken by a prefecture or provincial officer."""
+    return bool(current_app.config.get("PROVINCIAL_DECISIONS")) and kind in rules.PROVINCIAL_KINDS
+
+
+def may_decide(user: User | None, kind: str | None) -> bool:
+    """A county officer may take every decision but, with PROVINCIAL_DECISIONS,
+    listing and release."""
+    return (
+        not provincial_here(kind)
+        or user is None
+        or user.role == "admin"
+        or jurisdiction.is_upper(user)
+    )
+
+
 def issue(case: Case, action: str, from_state: str, to_state: str, *, provincial=None,
-          review_id=None) -> Decision | None:  # fmt: skip
+          review_id=None, user: User | None = None) -> Decision | None:  # fmt: skip
     """The decision ``action`` takes, numbered; None for actions that decide nothing.
     A ``provincial`` decision is refused on anything but listing and release."""
     kind = rules.kind_of(action, from_state, to_state)
@@ -89,16 +112,23 @@ def issue(case: Case, action: str, from_state: str, to_state: str, *, provincial
     if provincial and kind not in rules.PROVINCIAL_KINDS:
         msg = "省级决定仅用于列入或移出名录（本次审批为" + rules.KIND_LABELS_ZH[kind] + "）"
         raise ValidationError(msg, {"provincial_decision": msg})
-    county = current_app.config["COUNTY_CODE"]
+    if not may_decide(user, kind):
+        raise Forbidden(PROVINCIAL_ONLY_MSG)
     today = clock.today()
+    county = case.site.county_code
+    if provincial_here(kind) and user is not None and jurisdiction.is_upper(user):
+        county = user.region_code  # the prefecture's or province's own sequence
     seq = _next_seq(county, kind, today.year)
+    number = rules.number_text(regions.decision_prefix(county), kind, today.year, seq)
+    if provincial_here(kind) and not provincial:
+        provincial = {"number": number, "date": today.isoformat()}
     decision = Decision(
         case_id=case.id,
         county=county,
         kind=kind,
         year=today.year,
         seq=seq,
-        number=rules.number_text(current_app.config["DECISION_PREFIX"], kind, today.year, seq),
+        number=number,
         action=action,
         from_state=from_state,
         to_state=to_state,
@@ -128,6 +158,7 @@ def to_json(d: Decision) -> dict:
         "kind_label": rules.KIND_LABELS_ZH[d.kind],
         "date": d.decided_on.isoformat(),
         "to_state": d.to_state,
+        "issued_by": regions.name(d.county),
         "provincial_decision": None,
     }
     if d.provincial_number:

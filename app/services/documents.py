@@ -25,7 +25,7 @@ from sqlalchemy.orm import selectinload
 import workflows
 from app.extensions import db
 from app.models import Case, Document, DocumentJob, Filing, LedgerEvent, Manifest, Review
-from app.services import clock, ledger, storage
+from app.services import clock, ledger, regions, storage
 from workflows.filings import KIND_LABELS_ZH as FILING_LABELS_ZH
 
 log = logging.getLogger("app.documents")
@@ -157,6 +157,7 @@ def _context(job: DocumentJob, event: LedgerEvent, base_url: str | None) -> dict
         context["reviews"] = reviews
     if job.manifest_id:
         context["manifest"] = db.session.get(Manifest, job.manifest_id)
+        context["served_codes"] = regions.served_codes()
     return context
 
 

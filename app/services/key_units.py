@@ -17,7 +17,16 @@ from app import security_log
 from app.errors import Forbidden, InvalidTransition, NotFound, ValidationError
 from app.extensions import db
 from app.models import KeyUnit, Party, UnitFiling, User
-from app.services import clock, ledger, parties, screening, suspects, workdays
+from app.services import (
+    clock,
+    jurisdiction,
+    ledger,
+    parties,
+    regions,
+    screening,
+    suspects,
+    workdays,
+)
 from app.services.credit_codes import normalize_credit_code
 from app.services.schema import F, validate
 from workflows import presurvey as rules
@@ -29,6 +38,8 @@ UNIT_SPEC = {
     "industry": F("str", max_len=200, required=False),
     "township": F("str", max_len=50, required=False),
     "address": F("str", max_len=300, required=False),
+    # A county code or name; a county officer's own county when absent.
+    "county": F("str", max_len=50, required=False),
 }
 SAMPLE = F("object", fields={
     "point_id": F("str", max_len=50, required=False),
@@ -93,10 +104,11 @@ def lead_days() -> int:
 # ---------------------------------------------------------------- the list
 
 
-def prepare(payload, *, message: str = "重点监管单位信息有误") -> dict:
-    """The checked fields of one listing (API body or an imported row); the unit is
-    registered from ``name`` if its code is not known yet."""
+def prepare(payload, *, message: str = "重点监管单位信息有误", user: User | None = None) -> dict:
+    """The checked fields of one listing (API body or an imported row) and its
+    county; the unit is registered from ``name`` if its code is not known yet."""
     data = validate(payload, UNIT_SPEC, message=message)
+    data["county_code"] = jurisdiction.county_for(user, data.get("county"))
     party = parties.get_by_code(data["credit_code"])
     if party is None and not data.get("name"):
         msg = f"单位 {data['credit_code']} 未在本系统登记；请填写单位名称以便一并登记"
@@ -108,20 +120,22 @@ def prepare(payload, *, message: str = "重点监管单位信息有误") -> dict
 def add(user: User, data: dict) -> KeyUnit:
     """Add a prepared listing (registering its unit if needed) and its ledger event
     to the session; a unit is listed once per year and county."""
-    county = user.county or current_app.config["COUNTY_NAME"]
+    county = data.get("county_code") or jurisdiction.home_county(user)
     party = data.get("party")
     if party is None:
         party = parties.create_party(name=data["name"], credit_code=data["credit_code"],
                                      kind="enterprise", actor=user, commit=False)  # fmt: skip
     exists = db.session.scalar(
         select(KeyUnit.id).where(
-            KeyUnit.county == county, KeyUnit.party_id == party.id, KeyUnit.year == data["year"]
+            KeyUnit.county_code == county,
+            KeyUnit.party_id == party.id,
+            KeyUnit.year == data["year"],
         )  # fmt: skip
     )
     if exists:
         msg = f"{party.name} 已列入 {data['year']} 年度重点监管单位名录"
         raise ValidationError(msg, {"credit_code": msg})
-    unit = KeyUnit(county=county, party_id=party.id, year=data["year"],
+    unit = KeyUnit(county_code=county, party_id=party.id, year=data["year"],
                    industry=data.get("industry") or None, township=data.get("township") or None,
                    address=data.get("address") or None, status="listed", listed_by_id=user.id,
                    created_at=clock.now())  # fmt: skip
@@ -129,14 +143,14 @@ def add(user: User, data: dict) -> KeyUnit:
     db.session.add(unit)
     db.session.flush()
     ledger.append("key_unit_listed", actor=user, party=party.credit_code,
-                  detail={"key_unit": unit.id, "year": unit.year, "county": county})  # fmt: skip
+                  detail={"key_unit": unit.id, "year": unit.year, "county_code": county})  # fmt: skip
     return unit
 
 
 def create(user: User, payload) -> KeyUnit:
     """``POST /api/v1/key-units``. Commits."""
     suspects.bureau(user)
-    unit = add(user, prepare(payload))
+    unit = add(user, prepare(payload, user=user))
     db.session.commit()
     return unit
 
@@ -150,31 +164,41 @@ def _year_arg(raw, fields: dict) -> int | None:
     return int(raw)
 
 
-def published(year_raw=None, *, page: int = 1, per_page: int = 100):
-    """The public list of a year (default: the latest year listed)."""
+def published(year_raw=None, *, county=None, page: int = 1, per_page: int = 100):
+    """The public list of a year (default: the latest year listed), of one served
+    county (code or name) or of all."""
     fields: dict = {}
     year = _year_arg(year_raw, fields)
+    code = None
+    if county:
+        try:
+            code = regions.county_code(county)
+        except ValidationError as exc:
+            fields.update(exc.fields)
     if fields:
         raise ValidationError("查询条件有误", fields)
     if year is None:
         year = db.session.scalar(select(func.max(KeyUnit.year))) or clock.today().year
     query = select(KeyUnit).where(KeyUnit.year == year)
+    if code:
+        query = query.where(KeyUnit.county_code == code)
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     items = db.session.scalars(
         query.options(selectinload(KeyUnit.party))
-        .order_by(KeyUnit.county, KeyUnit.township, KeyUnit.id)
+        .order_by(KeyUnit.county_code, KeyUnit.township, KeyUnit.id)
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
     years = list(db.session.scalars(select(KeyUnit.year).distinct().order_by(KeyUnit.year.desc())))
-    return {"year": year, "years": years, "items": list(items), "total": total}
+    return {"year": year, "years": years, "items": list(items), "total": total, "county": code}
 
 
 def public_json(unit: KeyUnit) -> dict:
     return {
         "credit_code": unit.party.credit_code,
         "name": unit.party.name,
-        "county": unit.county,
+        "county": regions.name(unit.county_code),
+        "county_code": unit.county_code,
         "township": unit.township,
         "address": unit.address,
         "industry": unit.industry,
@@ -190,9 +214,7 @@ def list_for(user: User, *, year=None, page=1, per_page=50) -> dict:
     year = _year_arg(year, fields)
     if fields:
         raise ValidationError("查询条件有误", fields)
-    query = select(KeyUnit)
-    if user.county:
-        query = query.where(KeyUnit.county == user.county)
+    query = select(KeyUnit).where(jurisdiction.clause(user, KeyUnit.county_code))
     if year:
         query = query.where(KeyUnit.year == year)
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
@@ -260,8 +282,8 @@ def _unit_of(user: User, credit_code: str, *, lock: bool = False) -> KeyUnit:
         .order_by(KeyUnit.year.desc(), KeyUnit.id.desc())
         .limit(1)
     )
-    if user.role == "bureau" and user.county:
-        query = query.where(KeyUnit.county == user.county)
+    if user.role == "bureau":
+        query = query.where(jurisdiction.clause(user, KeyUnit.county_code))
     if lock:
         query = query.with_for_update(of=KeyUnit)
     unit = db.session.scalar(query)
@@ -328,7 +350,7 @@ def file(user: User, credit_code: str, payload, *, samples_csv: bytes | None = N
         actor=user,
         party=unit.party.credit_code,
         detail={"key_unit": unit.id, "filing": row.id, "name": unit.party.name,
-                "county": unit.county, "year": record.get("year", unit.year),
+                "county_code": unit.county_code, "year": record.get("year", unit.year),
                 "exceedances": exceedances,
                 **({"demolition_start": record["demolition_start"]}
                    if kind == "demolition_plan" else {})},
@@ -380,6 +402,7 @@ def close(user: User, credit_code: str, payload):
             "address": data.get("address") or unit.address or "未填写",
             "former_industry": data.get("former_industry") or unit.industry or "未填写",
             "source": "key_enterprise_closure",
+            "county": unit.county_code,
             "landholder_credit_code": unit.party.credit_code,
             "note": data.get("note") or f"重点监管单位{label}（{unit.closed_on.isoformat()}）",
             **({"boundary": data["boundary"]} if data.get("boundary") is not None else {}),

@@ -209,14 +209,17 @@ def to_json(event: LedgerEvent) -> dict:
     }
 
 
-def recent(user: User, limit: int = 50) -> list[LedgerEvent]:
-    """The latest events for the desk: a county officer sees the events of their
-    county's cases and those of the shared party register (no case); the chain
-    itself is verified whole by ``verify``."""
+def recent(counties, limit: int = 50) -> list[LedgerEvent]:
+    """The latest events for the desk: an officer sees the events of the cases of
+    ``counties`` (their jurisdiction's county codes; None = all, an administrator)
+    and those of the shared party register (no case); the chain itself is verified
+    whole by ``verify``."""
     query = select(LedgerEvent)
-    if user.role != "admin" and user.county:
+    if counties is not None:
         county_cases = (
-            select(Case.id).join(Site, Site.id == Case.site_id).where(Site.county == user.county)
+            select(Case.id)
+            .join(Site, Site.id == Case.site_id)
+            .where(Site.county_code.in_(sorted(counties)))
         )
         query = query.where(
             or_(

@@ -21,7 +21,7 @@ from app import security_log
 from app.errors import Forbidden, InvalidTransition, NotFound, StaleVersion, ValidationError
 from app.extensions import db
 from app.models import TRANSPORT_MODES, Assignment, Case, Manifest, Responsibility, User
-from app.services import cases, clock, ledger, parties, workdays
+from app.services import cases, clock, jurisdiction, ledger, parties, regions, workdays
 from app.services.schema import F, validate
 
 MANIFEST_SPEC = {
@@ -85,9 +85,10 @@ def create(user: User, case_id: int, payload) -> Manifest:
         mode=data["mode"],
         route=data["route"],
         origin_address=data["origin_address"],
-        origin_county=case.site.county,
+        origin_county_code=case.site.county_code,
         destination_facility_party_id=facility.id,
         destination_county=data["destination_county"],
+        destination_county_code=destination_code(data["destination_county"]),
         planned_start=start,
         planned_end=end,
         final_disposal=data["final_disposal"],
@@ -97,7 +98,7 @@ def create(user: User, case_id: int, payload) -> Manifest:
     )
     db.session.add(manifest)
     db.session.flush()
-    manifest.number = f"ZY-{current_app.config['COUNTY_CODE']}-{today.year}-{manifest.id:06d}"
+    manifest.number = f"ZY-{manifest.origin_county_code}-{today.year}-{manifest.id:06d}"
     ledger.append(
         "manifest_reported",
         actor=user,
@@ -109,12 +110,30 @@ def create(user: User, case_id: int, payload) -> Manifest:
             "quantity_t": str(manifest.quantity_t),
             "destination": facility.credit_code,
             "destination_county": manifest.destination_county,
+            "destination_county_code": manifest.destination_county_code,
+            "destination_name": facility.name,
             "planned_start": data["planned_start"],
             "planned_end": data["planned_end"],
         },
     )
     db.session.commit()
     return manifest
+
+
+def destination_code(text: str) -> str | None:
+    """The county a reported ``destination_county`` names: a GB/T 2260 county code
+    (which must be known), or the one county of that name; None for a place the
+    register does not know (outside the platform, kept as text)."""
+    text = text.strip()
+    if regions.CODE.match(text):
+        return regions.county_code(text, field="destination_county", served_only=False)
+    found = regions.by_name(text)
+    return found.code if found else None
+
+
+def inside(m: Manifest) -> bool:
+    """Whether the destination is a county this platform serves (its bureau sees it)."""
+    return m.destination_county_code in regions.served_codes()
 
 
 def _can_see(user: User, m: Manifest) -> set[str]:
@@ -126,8 +145,11 @@ def _can_see(user: User, m: Manifest) -> set[str]:
         caps = set()
     if user.party_id is not None and user.party_id == m.destination_facility_party_id:
         caps.add("facility")
-    if user.role == "bureau" and user.county in (m.origin_county, m.destination_county):
-        caps.add(f"bureau_{user.department}")
+    if user.role == "bureau":
+        if jurisdiction.covers(user, m.origin_county_code):
+            caps.add(f"bureau_{user.department}")
+        if m.destination_county_code and jurisdiction.covers(user, m.destination_county_code):
+            caps.update({f"bureau_{user.department}", "destination_bureau"})
     if user.role == "admin":
         caps.add("admin")
     return caps
@@ -198,6 +220,24 @@ def receive(user: User, manifest_id: int, payload) -> Manifest:
     )
 
 
+def acknowledge(user: User, manifest_id: int, payload) -> Manifest:
+    """The destination county's bureau confirms it has been told of a transfer
+    into its county (once; ledger ``manifest_acknowledged``)."""
+    m, caps = load(user, manifest_id, lock=True)
+    if "destination_bureau" not in caps or user.department != "environment":
+        raise Forbidden("只有接收地生态环境主管部门可以确认知悉")
+    data = validate(payload if payload is not None else {},
+                    {"comment": F("str", max_len=5000, required=False)},
+                    message="确认知悉的意见有误")  # fmt: skip
+    if m.destination_county_code == m.origin_county_code:
+        raise InvalidTransition("本县内转运，无需接收地确认")
+    if m.acknowledged_at is not None:
+        raise InvalidTransition("接收地生态环境主管部门已确认知悉")
+    m.acknowledged_at, m.acknowledged_by_id = clock.now(), user.id
+    return _step(user, m, "manifest_acknowledged",
+                 {"county_code": m.destination_county_code, "comment": data.get("comment")})  # fmt: skip
+
+
 def resolve(user: User, manifest_id: int, payload) -> Manifest:
     m, caps = load(user, manifest_id, lock=True)
     if not caps & {"bureau_environment", "bureau_natural_resources"}:
@@ -247,8 +287,9 @@ def list_for(user: User, *, status: str | None = None, page=1, per_page=50):
     )
     if user.role == "bureau":
         query = query.where(
-            or_(Manifest.origin_county == user.county, Manifest.destination_county == user.county)
-        )
+            or_(jurisdiction.clause(user, Manifest.origin_county_code),
+                jurisdiction.clause(user, Manifest.destination_county_code))
+        )  # fmt: skip
     elif user.role != "admin":
         pid = user.party_id or -1
         # A former landholder or responsible party: the manifests reported before its
@@ -310,10 +351,15 @@ def to_json(m: Manifest) -> dict:
         "mode": m.mode,
         "route": m.route,
         "origin_address": m.origin_address,
-        "origin_county": m.origin_county,
+        "origin_county": regions.name(m.origin_county_code),
+        "origin_county_code": m.origin_county_code,
         "destination_facility_credit_code": m.destination_facility.credit_code,
         "destination_facility_name": m.destination_facility.name,
         "destination_county": m.destination_county,
+        "destination_county_code": m.destination_county_code,
+        # The destination's bureau is not on this platform: it is told on paper.
+        "outside_platform": not inside(m),
+        "acknowledged_at": clock.iso(m.acknowledged_at) if m.acknowledged_at else None,
         "planned_start": m.planned_start.isoformat(),
         "planned_end": m.planned_end.isoformat(),
         "final_disposal": m.final_disposal,

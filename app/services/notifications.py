@@ -31,6 +31,7 @@ KINDS = (
     "survey_ordered",
     "exceedance",
     "control_alert",
+    "transfer_incoming",
 )
 # Each kind's text, with the values it is made from. Chinese is the stored text (the
 # API's ``text``); a page translates the template and the labels among the values
@@ -46,6 +47,8 @@ TEXTS = {
     "请于 %(due)s 前提交调查报告",
     "exceedance": "重点监管单位%(unit)s %(year)s 年度自行监测有 %(count)s 个样品超过筛选值，请核查",
     "control_alert": "%(plot)s（%(code)s）风险管控监测有 %(count)s 项超出管控限值，须立即采取应急措施并报送",
+    "transfer_incoming": "%(origin)s%(plot)s（%(code)s）报告将 %(t)s 吨污染土壤转运至本县%(facility)s，"
+    "联单 %(manifest)s，计划 %(start)s 起运，请确认知悉",
 }
 LABEL_PARAMS = ("deadline", "stage", "action", "from_state", "to_state", "role")
 KIND_LABELS_ZH = {
@@ -58,6 +61,7 @@ KIND_LABELS_ZH = {
     "survey_ordered": "责令调查",
     "exceedance": "自行监测超标",
     "control_alert": "管控监测超限",
+    "transfer_incoming": "跨县转入",
 }
 
 
@@ -76,14 +80,16 @@ def party_users(party_ids: set[int]) -> list[int]:
     )
 
 
-def bureau_users(county: str) -> list[int]:
+def bureau_users(county_code: str) -> list[int]:
+    """The active officers of the county (not those of the prefecture or province
+    above it, who are not sent every county's reminders)."""
     return list(
         db.session.scalars(
             select(User.id)
             .where(
                 User.role == "bureau",
                 User.active.is_(True),
-                (User.county == county) | User.county.is_(None),
+                User.region_code == county_code,
             )
             .order_by(User.id)
         )
@@ -106,7 +112,7 @@ def owner_users(case: Case, owner: str) -> list[int]:
     landholder's and the responsible party's users (either may file the stage), or
     the users of the assigned contractor or evaluator."""
     if owner == "bureau":
-        return bureau_users(case.site.county)
+        return bureau_users(case.site.county_code)
     if owner == "responsible":
         parties = {case.site.landholder_party_id, case.responsible_party_id} - {None}
         return party_users(parties)

@@ -41,9 +41,11 @@ COLUMNS = {
     "suspected": {"name": ("地块名称", "名称"), "township": ("乡镇",), "address": ("地址",),
                   "former_industry": ("原行业", "原从事行业"), "source": ("来源",),
                   "landholder_credit_code": ("土地使用权人统一社会信用代码", "使用权人信用代码"),
-                  "area_m2": ("面积",), "planned_use": ("规划用途",), "note": ("备注",)},
+                  "area_m2": ("面积",), "planned_use": ("规划用途",), "note": ("备注",),
+                  "county": ("县（市、区）", "县市区", "县", "行政区划代码")},
     "key_units": {"credit_code": ("统一社会信用代码",), "name": ("单位名称",), "year": ("年度",),
-                  "industry": ("行业",), "township": ("乡镇",), "address": ("地址",)},
+                  "industry": ("行业",), "township": ("乡镇",), "address": ("地址",),
+                  "county": ("县（市、区）", "县市区", "县", "行政区划代码")},
 }  # fmt: skip
 REQUIRED = {"suspected": ("name", "township", "address", "former_industry", "source"),
             "key_units": ("credit_code", "year")}  # fmt: skip
@@ -85,10 +87,11 @@ def _fail(message: str, key: str = "file") -> NoReturn:
     raise ValidationError(message, {key: message})
 
 
-def read(kind: str, filename: str, raw: bytes, *, county: str | None = None) -> Preview:
-    """Check every row of an uploaded list; stores nothing. A bad file raises
-    ValidationError, a bad row has ``errors``. With ``county``, key units already
-    listed there that year are flagged too."""
+def read(kind: str, filename: str, raw: bytes, *, user: User | None = None) -> Preview:
+    """Check every row of an uploaded list as ``user`` would add it (each row's
+    county: its 县 column, else the officer's own); stores nothing. A bad file
+    raises ValidationError, a bad row has ``errors``; key units already listed in
+    their county that year are flagged too."""
     if kind not in rules.IMPORT_KINDS:
         _fail(f"导入类型须为 {', '.join(rules.IMPORT_KINDS)} 之一", "kind")
     if len(raw) > MAX_BYTES:
@@ -101,11 +104,11 @@ def read(kind: str, filename: str, raw: bytes, *, county: str | None = None) -> 
         lines = _xlsx_lines(bytes(raw))
     else:
         _fail("仅支持 CSV 或 XLSX 文件（旧版 .xls 请另存为 .xlsx 或 CSV 后上传）")
-    rows = [_check(kind, line, record) for line, record in _records(kind, lines)]
+    rows = [_check(kind, line, record, user) for line, record in _records(kind, lines)]
     if not rows:
         _fail("文件中没有数据行")
     if kind == "key_units":
-        _flag_listed_twice(rows, county)
+        _flag_listed_twice(rows)
     return Preview(kind, name, rows)
 
 
@@ -203,7 +206,7 @@ def _number(cell) -> float | None:
         return None
 
 
-def _check(kind: str, line: int, record: dict) -> Row:
+def _check(kind: str, line: int, record: dict, user: User | None) -> Row:
     values: dict = {}
     errors: dict[str, str] = {}  # the cell's own problems; they win over prepare's
     for name, cell in record.items():
@@ -228,7 +231,7 @@ def _check(kind: str, line: int, record: dict) -> Row:
         else:
             values[name] = text
     try:
-        data = _MODULE[kind].prepare(values)
+        data = _MODULE[kind].prepare(values, user=user)
     except ValidationError as exc:
         found = dict(exc.fields or {"_": exc.message})
         for name in _CODES:
@@ -237,20 +240,21 @@ def _check(kind: str, line: int, record: dict) -> Row:
         return Row(line, values, {**found, **errors})
     if not errors:
         values = {k: v for k, v in data.items() if k in COLUMNS[kind]}
+        values["county"] = data["county_code"]
     return Row(line, values, errors)
 
 
-def _flag_listed_twice(rows: list[Row], county: str | None) -> None:
-    """A unit is listed once a year per county: in the file, and given ``county`` in the DB."""
+def _flag_listed_twice(rows: list[Row]) -> None:
+    """A unit is listed once a year per county: in the file, and in the DB."""
     first: dict[tuple, int] = {}
-    listed: set[tuple] = set()
-    if county:
-        codes = sorted({row.values["credit_code"] for row in rows if not row.errors})
-        query = select(Party.credit_code, KeyUnit.year).join(KeyUnit.party)
-        query = query.where(KeyUnit.county == county, Party.credit_code.in_(codes))
-        listed = {(code, year) for code, year in db.session.execute(query)}
-    for row in (row for row in rows if not row.errors):
-        key = (row.values["credit_code"], row.values["year"])
+    good = [row for row in rows if not row.errors]
+    codes = sorted({row.values["credit_code"] for row in good})
+    counties = sorted({row.values["county"] for row in good})
+    query = select(Party.credit_code, KeyUnit.year, KeyUnit.county_code).join(KeyUnit.party)
+    query = query.where(KeyUnit.county_code.in_(counties), Party.credit_code.in_(codes))
+    listed = set(db.session.execute(query).tuples()) if good else set()
+    for row in good:
+        key = (row.values["credit_code"], row.values["year"], row.values["county"])
         if key in listed:
             row.errors["credit_code"] = f"已列入 {key[1]} 年度重点监管单位名录"
         elif key in first:
@@ -306,7 +310,7 @@ def confirm(user: User, token: str, max_age: int = 3600) -> list:
             _fail("该预览已经导入，未重复导入", "token")
         for line, values in zip(body["lines"], body["rows"], strict=True):
             try:
-                created.append(module.add(user, module.prepare(values)))
+                created.append(module.add(user, module.prepare(values, user=user)))
             except ValidationError as exc:
                 found = exc.fields or {"_": exc.message}
                 labels = {f: f"{names[0]}：" for f, names in COLUMNS[kind].items()}

@@ -27,7 +27,7 @@ from app.models import (
     Site,
     User,
 )
-from app.services import cases, clock, ledger, parties
+from app.services import cases, clock, jurisdiction, ledger, parties
 from app.services.schema import F, validate
 
 OPEN = Case.state != "released"
@@ -185,8 +185,10 @@ def _move_open_cases(user, party, to, *, basis, note) -> list[int]:
     """The party's open cases in ``user``'s jurisdiction (a county officer moves
     their county's cases only; another county decides on its own)."""
     query = select(Case).where(Case.responsible_party_id == party.id, OPEN)
-    if user.county:
-        query = query.where(Case.site_id.in_(select(Site.id).where(Site.county == user.county)))
+    if user.role == "bureau":
+        query = query.where(
+            Case.site_id.in_(select(Site.id).where(jurisdiction.clause(user, Site.county_code)))
+        )
     open_cases = list(db.session.scalars(query.order_by(Case.id).with_for_update()))
     for case in open_cases:
         change_responsible(case, to, basis=basis, actor=user, note=note)
@@ -300,7 +302,7 @@ def transfer_land(user: User, site_code: str, payload) -> Handover:
     is_holder = user.party_id is not None and user.party_id == site.landholder_party_id
     # The bureau acts on plots of its own county only: another county's is a 404, as
     # on every other route (issue 17).
-    own_bureau = user.role == "bureau" and (not user.county or user.county == site.county)
+    own_bureau = user.role == "bureau" and jurisdiction.covers(user, site.county_code)
     if not (is_holder or (own_bureau and user.department == "environment")):
         if any(cases.capacities(user, c) for c in site.cases):
             raise Forbidden("只有现土地使用权人或生态环境部门可以登记转让")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from sqlalchemy import select
 
 from app.errors import Forbidden, NotFound, ValidationError
 from app.extensions import db
 from app.models import Case, Responsibility, Site, User
-from app.services import clock, ledger, parties
+from app.services import clock, jurisdiction, ledger, parties, regions
 from app.services.schema import F, validate
 
 # GB 36600-2018 §3.3–3.4: 第一类用地 (R, A33, A5, A6, G1 community/children's park);
@@ -63,6 +62,9 @@ SITE_SPEC = {
     "boundary": F("any", required=False),
     "responsible_party_credit_code": F("credit_code", required=False),
     "backgrounds": F("any", required=False),
+    # The county the plot lies in (code or name, a county this platform serves);
+    # the deployment's county when absent.
+    "county": F("str", max_len=50, required=False),
 }
 
 BACKGROUND_POLLUTANTS = ("arsenic", "cobalt", "vanadium")
@@ -137,6 +139,7 @@ def register_site(user: User, payload) -> Site:
     if data.get("boundary") is not None:
         boundary, lat, lon = check_polygon(data["boundary"])
     backgrounds = _check_backgrounds(data.get("backgrounds"))
+    county_code = jurisdiction.county_for(user, data.get("county"))
     landholder = parties.usable(user.party.credit_code, field="landholder", purpose="土地使用权人")
     responsible = landholder
     if data.get("responsible_party_credit_code"):
@@ -147,7 +150,7 @@ def register_site(user: User, payload) -> Site:
         )
     site, case = open_plot(
         user,
-        {"name": data["name"], "county": current_app.config["COUNTY_NAME"],
+        {"name": data["name"], "county_code": county_code,
          "township": data["township"], "address": data["address"],
          "area_m2": round(data["area_m2"], 2), "planned_use": data["planned_use"],
          "former_industry": data["former_industry"], "trigger": data["trigger"],
@@ -179,7 +182,7 @@ def register_site(user: User, payload) -> Site:
 def open_plot(user: User, fields: dict, *, landholder, responsible, basis: str,
               note: str | None = None) -> tuple[Site, Case]:  # fmt: skip
     """A new plot (``fields``: the Site's columns but its code and category) with its
-    first case in ``survey``, coded ``<COUNTY_CODE>-<year>-<id>``, and the landholder
+    first case in ``survey``, coded ``<county code>-<year>-<id>``, and the landholder
     and responsible party on record: the session only (the caller's ledger event and
     commit follow). A landholder's registration and the bureau's ordered survey (§12)."""
     now = clock.now()
@@ -187,7 +190,7 @@ def open_plot(user: User, fields: dict, *, landholder, responsible, basis: str,
                 landholder_party_id=landholder.id, created_by_id=user.id, created_at=now)  # fmt: skip
     db.session.add(site)
     db.session.flush()
-    site.code = f"{current_app.config['COUNTY_CODE']}-{now.year}-{site.id:05d}"
+    site.code = f"{site.county_code}-{now.year}-{site.id:05d}"
     case = Case(site=site, state="survey", responsible_party_id=responsible.id, state_since=now,
                 created_at=now, updated_at=now)  # fmt: skip
     db.session.add(case)
@@ -215,7 +218,8 @@ def to_json(site: Site) -> dict:
     return {
         "code": site.code,
         "name": site.name,
-        "county": site.county,
+        "county": regions.name(site.county_code),
+        "county_code": site.county_code,
         "township": site.township,
         "address": site.address,
         "area_m2": float(site.area_m2),

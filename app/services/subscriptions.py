@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from app.extensions import db
 from app.models import Case
-from app.services import deadlines, documents, events, notifications, suspects
+from app.services import deadlines, documents, events, notifications, regions, suspects
 from workflows import ACTION_LABELS_ZH, STATE_LABELS_ZH
 from workflows.filings import KINDS as FILING_KINDS
 
@@ -91,7 +91,7 @@ def notify_discrepancy(event):
     if detail.get("status") != "discrepancy":
         return
     case = _case(event)
-    users = notifications.bureau_users(case.site.county) + notifications.owner_users(
+    users = notifications.bureau_users(case.site.county_code) + notifications.owner_users(
         case, "contractor"
     )
     params = {**_plot(case), "manifest": detail.get("manifest"),
@@ -142,7 +142,25 @@ def notify_exceedance(event):
     detail = event.detail or {}
     if detail.get("exceedances"):
         params = {"unit": detail["name"], "year": detail["year"], "count": detail["exceedances"]}
-        notifications.notify(notifications.bureau_users(detail["county"]), "exceedance", params)
+        notifications.notify(
+            notifications.bureau_users(detail["county_code"]), "exceedance", params
+        )
+
+
+@events.on("manifest_reported")
+def notify_transfer_incoming(event):
+    """A transfer into another county of the platform: that county's bureau is told
+    at once (《污染地块土壤环境管理办法》: 转运前向接收地生态环境主管部门报告)."""
+    detail = event.detail or {}
+    dest = detail.get("destination_county_code")
+    case = _case(event)
+    if not dest or dest == case.site.county_code:
+        return
+    params = {**_plot(case), "origin": regions.name(case.site.county_code),
+              "t": detail.get("quantity_t"), "facility": detail.get("destination_name") or "",
+              "manifest": detail.get("manifest"), "start": detail.get("planned_start")}  # fmt: skip
+    # No case link: the destination's bureau sees the manifest, not the case.
+    notifications.notify(notifications.bureau_users(dest), "transfer_incoming", params)
 
 
 # ---------------------------------------------------------------- risk control (issue 15)
@@ -154,7 +172,7 @@ def notify_control_alert(event):
     party's users hear of it at once."""
     case = _case(event)
     params = {**_plot(case), "count": len(event.detail["exceedances"])}
-    users = notifications.bureau_users(case.site.county) + notifications.owner_users(
+    users = notifications.bureau_users(case.site.county_code) + notifications.owner_users(
         case, "responsible"
     )
     notifications.notify(users, "control_alert", params, case_id=case.id)

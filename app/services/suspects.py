@@ -21,7 +21,7 @@ from app import security_log
 from app.errors import Forbidden, InvalidTransition, NotFound, ValidationError
 from app.extensions import db
 from app.models import Case, Party, Site, Suspect, User
-from app.services import clock, ledger, parties, sites
+from app.services import clock, jurisdiction, ledger, parties, regions, sites
 from app.services.schema import F, validate
 from app.services.sites import LAND_CATEGORY, check_polygon
 from workflows import presurvey as rules
@@ -37,6 +37,8 @@ SUSPECT_SPEC = {
     "area_m2": F("number", gt=0, max=1e9, required=False),
     "planned_use": F("enum", choices=tuple(LAND_CATEGORY), required=False),
     "note": F("str", max_len=5000, required=False),
+    # A county code or name; a county officer's own county when absent.
+    "county": F("str", max_len=50, required=False),
 }
 ORDER_SPEC = {
     "due": F("date"),
@@ -54,16 +56,18 @@ def bureau(user: User | None) -> None:
         raise Forbidden("仅限生态环境主管部门办理")
 
 
-def jurisdiction(user: User):
-    return Suspect.county == user.county if user.county else Suspect.county.is_not(None)
+def in_jurisdiction(user: User):
+    return jurisdiction.clause(user, Suspect.county_code)
 
 
 # ---------------------------------------------------------------- recording
 
 
-def prepare(payload, *, message: str = "疑似污染地块信息有误") -> dict:
-    """The checked fields of one suspected plot (API body or an imported row)."""
+def prepare(payload, *, message: str = "疑似污染地块信息有误", user: User | None = None) -> dict:
+    """The checked fields of one suspected plot (API body or an imported row) and
+    its county (named, or the officer's own)."""
     data = validate(payload, SUSPECT_SPEC, message=message)
+    data["county_code"] = jurisdiction.county_for(user, data.get("county"))
     if data.get("boundary") is not None:
         try:
             data["boundary"], data["lat"], data["lon"] = check_polygon(data["boundary"])
@@ -81,7 +85,7 @@ def add(user: User, data: dict, *, key_unit_id: int | None = None) -> Suspect:
     now = clock.now()
     holder = data.get("landholder")
     suspect = Suspect(
-        county=user.county or current_app.config["COUNTY_NAME"],
+        county_code=data.get("county_code") or jurisdiction.home_county(user),
         name=data["name"],
         township=data["township"],
         address=data["address"],
@@ -115,7 +119,7 @@ def add(user: User, data: dict, *, key_unit_id: int | None = None) -> Suspect:
 def create(user: User, payload) -> Suspect:
     """``POST /api/v1/suspected-sites``. Commits."""
     bureau(user)
-    suspect = add(user, prepare(payload))
+    suspect = add(user, prepare(payload, user=user))
     db.session.commit()
     return suspect
 
@@ -146,7 +150,7 @@ def list_for(user: User, *, status=None, source=None, township=None, page=1, per
         fields["township"] = "无效"
     if fields:
         raise ValidationError("查询条件有误", fields)
-    query = select(Suspect).where(jurisdiction(user))
+    query = select(Suspect).where(in_jurisdiction(user))
     if status:
         query = query.where(Suspect.status == status)
     if source:
@@ -167,7 +171,9 @@ def counts(user: User) -> dict[str, int]:
     bureau(user)
     rows = dict(
         db.session.execute(
-            select(Suspect.status, func.count()).where(jurisdiction(user)).group_by(Suspect.status)
+            select(Suspect.status, func.count())
+            .where(in_jurisdiction(user))
+            .group_by(Suspect.status)
         ).all()
     )
     return {s: rows.get(s, 0) for s in rules.STATUSES}
@@ -183,7 +189,7 @@ def get(user: User, suspect_id: int, *, lock: bool = False) -> Suspect:
     suspect = db.session.scalar(query)
     if suspect is None:
         raise NotFound("疑似污染地块不存在")
-    if user.county and suspect.county != user.county:
+    if not jurisdiction.covers(user, suspect.county_code):
         security_log.event("authz_fail", user=user, object=f"suspect:{suspect_id}")
         raise NotFound("疑似污染地块不存在")
     return suspect
@@ -194,7 +200,8 @@ def to_json(s: Suspect) -> dict:
         "id": s.id,
         "status": s.status,
         "name": s.name,
-        "county": s.county,
+        "county": regions.name(s.county_code),
+        "county_code": s.county_code,
         "township": s.township,
         "address": s.address,
         "former_industry": s.former_industry,
@@ -218,19 +225,22 @@ def to_json(s: Suspect) -> dict:
 # ---------------------------------------------------------------- ordering a survey
 
 
-def county_government(county: str) -> Party:
-    """The county government party: ``COUNTY_GOVERNMENT_CREDIT_CODE``, or the one
-    registered government party named after the county, or the only one."""
+def county_government(county_code: str) -> Party:
+    """The county government party: ``COUNTY_GOVERNMENT_CREDIT_CODE`` for the
+    deployment's county, or the one registered government party named after the
+    county, or (the deployment's county only) the only one."""
     code = current_app.config.get("COUNTY_GOVERNMENT_CREDIT_CODE")
-    if code:
+    home = county_code == regions.home()
+    if code and home:
         return parties.usable(code, field="government", purpose="县级人民政府")
+    county = regions.name(county_code)
     found = list(
         db.session.scalars(
             select(Party).where(Party.kind == "government", Party.status == "active")
         )
     )
     named = [p for p in found if county and county in p.name]
-    chosen = named if named else found
+    chosen = named if named or not home else found
     if len(chosen) != 1:
         msg = (
             f"未能确定{county}人民政府：请先登记类型为 government 的县级人民政府，"
@@ -258,7 +268,7 @@ def order_survey(user: User, suspect_id: int, payload) -> tuple[Suspect, Case]:
         )
     who = rules.surveyor_of(suspect.source, suspect.landholder_party_id is not None)
     if who == "government":
-        filer = county_government(suspect.county)
+        filer = county_government(suspect.county_code)
         basis = "county_government"
     else:
         filer = parties.usable(
@@ -268,7 +278,7 @@ def order_survey(user: User, suspect_id: int, payload) -> tuple[Suspect, Case]:
     planned_use = data.get("planned_use") or suspect.planned_use or DEFAULT_PLANNED_USE
     site, case = sites.open_plot(
         user,
-        {"name": suspect.name, "county": suspect.county, "township": suspect.township,
+        {"name": suspect.name, "county_code": suspect.county_code, "township": suspect.township,
          "address": suspect.address, "area_m2": suspect.area_m2 or 0,
          "planned_use": planned_use, "former_industry": suspect.former_industry,
          "trigger": rules.SOURCE_TRIGGER[suspect.source], "boundary": suspect.boundary,

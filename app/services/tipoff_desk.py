@@ -86,7 +86,7 @@ def overdue_count(user: User) -> int:
         select(func.count())
         .select_from(Tipoff)
         .where(
-            tipoffs.jurisdiction(user),
+            tipoffs.in_jurisdiction(user),
             Tipoff.replied_on.is_(None),
             Tipoff.reply_due < clock.today(),
         )

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import func, select, true
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app import security_log
@@ -38,7 +38,7 @@ from app.models import (
     TipoffPhoto,
     User,
 )
-from app.services import clock, ledger, storage, workdays
+from app.services import clock, jurisdiction, ledger, regions, storage, workdays
 from app.services.uploads import sniff_image
 
 STATUS_LABELS_ZH = TIPOFF_STATUS_LABELS_ZH
@@ -176,10 +176,15 @@ def create(
     channel: str = "web",
     received_on: date | None = None,
     recorded_by: User | None = None,
+    county: str | None = None,
 ) -> tuple[Tipoff, str]:
     """Record a tip-off; returns it and its tracking code (shown once). Commits.
     ``channel``, ``received_on`` and ``recorded_by`` are for one an officer took by
     the 12369 hotline, by letter or in person (``tipoff_desk.record``)."""
+    if recorded_by is not None:
+        county_code = jurisdiction.county_for(recorded_by, county)
+    else:  # the public form: the county chosen (several served), else the deployment's
+        county_code = regions.county_code(county) if county else regions.home()
     township = _clean_text(township, "township", "乡镇", max_len=50)
     location = _clean_text(location, "location", "地点", max_len=300)
     description = _clean_text(
@@ -199,8 +204,7 @@ def create(
     code = new_tracking_code()
     tipoff = Tipoff(
         tracking_hash=hash_code(normalise_code(code)),
-        county=(recorded_by.county if recorded_by is not None else None)
-        or current_app.config["COUNTY_NAME"],
+        county_code=county_code,
         township=township,
         location=location,
         lat=lat,
@@ -300,9 +304,9 @@ def list_tipoffs(
                  per_page=per_page)  # fmt: skip
 
 
-def jurisdiction(user: User):
-    """A WHERE clause: the tip-offs of ``user``'s county (all for a user with none)."""
-    return Tipoff.county == user.county if user.county else true()
+def in_jurisdiction(user: User):
+    """A WHERE clause: the tip-offs of ``user``'s counties."""
+    return jurisdiction.clause(user, Tipoff.county_code)
 
 
 def _list(user, *, status, township, site_code, page, per_page) -> TipoffPage:
@@ -314,7 +318,7 @@ def _list(user, *, status, township, site_code, page, per_page) -> TipoffPage:
     for name, value in (("township", township), ("site_code", site_code)):
         if value is not None and (len(value) > 50 or any(ord(ch) < 32 for ch in value)):
             raise ValidationError(f"{name} 无效", {name: "无效"})
-    query = select(Tipoff).where(jurisdiction(user))
+    query = select(Tipoff).where(in_jurisdiction(user))
     if status:
         query = query.where(Tipoff.status == status)
     if township:
@@ -354,7 +358,7 @@ def counts(user: User) -> dict[str, int]:
     """Open tip-offs per status, for a badge on the desk."""
     _bureau(user)
     rows = db.session.execute(
-        select(Tipoff.status, func.count()).where(jurisdiction(user)).group_by(Tipoff.status)
+        select(Tipoff.status, func.count()).where(in_jurisdiction(user)).group_by(Tipoff.status)
     ).all()
     return {s: dict(rows).get(s, 0) for s in TIPOFF_STATUSES}
 
@@ -369,7 +373,7 @@ def get(user: User, tipoff_id: int, *, lock: bool = False) -> Tipoff:
     tipoff = db.session.scalar(query)
     if tipoff is None:
         raise NotFound("举报不存在")
-    if user.county and tipoff.county != user.county:
+    if not jurisdiction.covers(user, tipoff.county_code):
         security_log.event("authz_fail", user=user, object=f"tipoff:{tipoff_id}")
         raise NotFound("举报不存在")
     return tipoff
@@ -393,11 +397,13 @@ def _record(user: User, tipoff: Tipoff, *, note: str | None, public: bool, site_
     )  # fmt: skip
 
 
-def _site_by_code(code: str, county: str) -> Site:
+def _site_by_code(code: str, county_code: str) -> Site:
     """A plot of the tip-off's county (another county's plot does not exist here)."""
     site = None
     if len(code) <= 32 and code.isprintable():
-        site = db.session.scalar(select(Site).where(Site.code == code, Site.county == county))
+        site = db.session.scalar(
+            select(Site).where(Site.code == code, Site.county_code == county_code)
+        )
     if site is None:
         raise ValidationError("地块编码不存在", {"site_code": "地块编码不存在"})
     return site
@@ -426,7 +432,7 @@ def link_site(user: User, tipoff_id: int, site_code: str | None, *, note: str | 
     if site_code:
         if not isinstance(site_code, str):
             raise ValidationError("site_code 须为地块编码", {"site_code": "须为文本"})
-        site = _site_by_code(site_code, tipoff.county)
+        site = _site_by_code(site_code, tipoff.county_code)
     tipoff.site_id = site.id if site else None
     tipoff.site = site
     _record(user, tipoff, note=_note(note), public=public, site_id=tipoff.site_id)
@@ -480,7 +486,7 @@ def update(user: User, tipoff_id: int, payload) -> Tipoff:
         else:
             if not isinstance(code, str):
                 raise ValidationError("site_code 须为地块编码", {"site_code": "须为文本"})
-            site = _site_by_code(code, tipoff.county)
+            site = _site_by_code(code, tipoff.county_code)
             tipoff.site_id, tipoff.site = site.id, site
         site_id = tipoff.site_id
     if status is not None:

@@ -22,7 +22,7 @@ from app import security_log
 from app.errors import Forbidden, NotFound, ValidationError
 from app.extensions import db
 from app.models import Case, Filing, Sample, Site, User
-from app.services import cases, clock, ledger, screening
+from app.services import cases, clock, jurisdiction, ledger, screening
 from app.services.schema import F, validate
 from app.services.sites import LAND_CATEGORY, PLANNED_USE_ZH, land_category
 
@@ -43,9 +43,9 @@ def change_use(user: User, code: str, payload) -> Site:
     if not basis:
         raise ValidationError("须填写变更依据（规划批复文号等）", {"basis": "不能为空"})
     found = db.session.execute(
-        select(Site.id, Site.county, Site.current_case_id).where(Site.code == str(code)[:32])
+        select(Site.id, Site.county_code, Site.current_case_id).where(Site.code == str(code)[:32])
     ).first()
-    if found is None or (user.county and user.county != found.county):
+    if found is None or not jurisdiction.covers(user, found.county_code):
         if found is not None:
             security_log.event("authz_fail", user=user, object=f"site:{code}")
         raise NotFound("地块不存在")

@@ -145,7 +145,7 @@ def test_the_agenda_is_the_bureaus_and_its_countys(world, client):
     assert world.get("landholder", "/deadlines").status_code == 403
     assert client.get("/api/v1/deadlines").status_code == 401
     other = make_user("bureau", department="environment")
-    other.county = "芒市"
+    other.region_code = "533103"
     _db.session.commit()
     world.actors["mangshi"] = Actor(other, bearer(other))
     assert world.get("mangshi", "/deadlines").get_json()["total"] == 0

@@ -107,7 +107,7 @@ def test_only_review_stages_and_only_the_bureau(world, pool):
         assert world.post(who, f"/cases/{cid}/panels", {"size": 3}).status_code in (403, 404)
         assert world.get(who, "/experts").status_code == 403
     other = make_user("bureau", department="environment")
-    other.county = "瑞丽市"
+    other.region_code = "533102"
     _db.session.commit()
     world.actors["ruili"] = Actor(other, bearer(other))
     assert world.post("ruili", f"/cases/{cid}/panels", {"size": 3}).status_code == 404

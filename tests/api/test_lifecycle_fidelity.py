@@ -367,11 +367,12 @@ def test_the_approval_receipt_prints_the_decision_number(world, app, tmp_path):
 
 
 def test_the_decision_prefix_is_configurable(world, app):
+    before = app.config["DECISION_PREFIX"]
     app.config["DECISION_PREFIX"] = "芒环土"
     try:
         cid = world.to_state("risk_assessment")
     finally:
-        app.config["DECISION_PREFIX"] = "陇环土"
+        app.config["DECISION_PREFIX"] = before
     assert world.case(cid, "env")["decisions"][0]["number"].startswith("芒环土审〔")
 
 
@@ -380,7 +381,7 @@ def test_another_county_officer_cannot_change_the_use(world, app):
 
     reg = world.register()
     other = make_user("bureau", department="environment")
-    other.county = "芒市"
+    other.region_code = "533103"
     from app.extensions import db
 
     db.session.commit()

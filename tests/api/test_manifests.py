@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from flask import current_app
 
-from app.services import auth, clock, workdays
+from app.services import auth, clock, regions, workdays
 from tests.support import PASSWORD, World, _password_hash, bearer, new_credit_code
 
 INPUT_FIELDS = (
@@ -74,6 +74,8 @@ def in_works_with_manifest(world: World) -> tuple[int, dict]:
 
 
 def bureau_of(county: str):
+    """An environment officer of ``county`` (a name), which the platform now serves."""
+    regions.serve(regions.county_code(county, served_only=False))
     user = auth.create_user(
         f"env-{county}-{new_credit_code()[-6:]}",
         role="bureau",

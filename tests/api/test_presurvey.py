@@ -172,7 +172,7 @@ def test_a_dismissal_keeps_its_reason(world):
 def test_another_countys_officer_sees_no_suspected_plot(world):
     s = _suspect(world)
     other = make_user("bureau", department="environment")
-    other.county = "瑞丽市"
+    other.region_code = "533102"
     _db.session.commit()
     world.actors["ruili"] = Actor(other, bearer(other))
     assert world.get("ruili", f"/suspected-sites/{s['id']}").status_code == 404
@@ -217,8 +217,8 @@ def test_the_key_unit_list_is_published_by_year(world, client, unit):
     assert body["year"] == year and body["total"] == 2
     names = {i["name"] for i in body["items"]}
     assert names == {unit.name, "新登记的电镀厂"}
-    assert set(body["items"][0]) == {"credit_code", "name", "county", "township", "address",
-                                     "industry", "year", "status"}  # fmt: skip
+    assert set(body["items"][0]) == {"credit_code", "name", "county", "county_code", "township",
+                                     "address", "industry", "year", "status"}  # fmt: skip
     assert client.get(f"/api/v1/public/key-units?year={year - 1}").get_json()["total"] == 0
     assert client.get("/api/v1/public/key-units?year=abc").status_code == 400
 
@@ -329,3 +329,25 @@ def test_filings_take_the_shape_of_case_filings_too(world, unit):
     assert r.status_code == 201 and r.get_json()["exceedances"] == 1
     r = world.post("unit", url, {"kind": "self_monitoring", "data": {"year": 2026}})
     assert r.status_code == 400 and "samples" in r.get_json()["error"]["fields"]
+
+
+def test_the_key_unit_list_filters_by_county(world, client):
+    from app.services import regions
+
+    regions.serve("533103")
+    mangshi = world.other_landholder.party
+    world.post(
+        "env", "/key-units", {"credit_code": world.landholder.party.credit_code, "year": 2026}
+    )
+    from app.services import auth, key_units
+
+    officer = auth.create_user("mangshi-env", role="bureau", department="environment",
+                               county="533103", password="Probe-Password-2026")  # fmt: skip
+    key_units.create(officer, {"credit_code": mangshi.credit_code, "year": 2026})
+    both = client.get("/api/v1/public/key-units?year=2026").get_json()
+    assert both["total"] == 2
+    only = client.get("/api/v1/public/key-units?year=2026&county=芒市").get_json()
+    assert [i["county_code"] for i in only["items"]] == ["533103"]
+    assert client.get("/api/v1/public/key-units?county=999999").status_code == 400
+    page = client.get("/key-units?year=2026&county=533124").get_data(as_text=True)
+    assert world.landholder.party.name in page and mangshi.name not in page

@@ -7,9 +7,12 @@ import logging
 import os
 
 import pytest
+from flask import current_app
 from sqlalchemy import text
 
 from app.extensions import db as _db
+from app.services import regions
+from tests.conftest import reset_regions
 
 
 def pytest_configure(config):
@@ -70,7 +73,7 @@ def security_events(app):
     handler.detach()
 
 
-KEEP_TABLES = {"alembic_version", "locks"}  # as in tests/conftest.py
+KEEP_TABLES = {"alembic_version", "locks", "regions"}  # as in tests/conftest.py
 
 
 def wipe() -> None:
@@ -85,3 +88,5 @@ def wipe() -> None:
         else:
             for name in tables:
                 conn.execute(text(f"DELETE FROM {name}"))
+        reset_regions(conn, current_app.config["COUNTY_CODE"])
+    regions.forget()

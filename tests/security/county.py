@@ -18,7 +18,7 @@ Actors (the roles of ``access_matrix.yaml``): anonymous; landholder_owner;
 landholder_other; responsible; former_responsible; contractor_assigned /
 _unassigned; facility_assigned / _unassigned; evaluator_assigned /
 _unassigned; bureau_environment; bureau_natural_resources;
-bureau_other_county; admin.
+bureau_other_county; bureau_prefecture (德宏州, above this county); admin.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Case, Notification, Tipoff
+from app.services import auth, regions
 from app.services import tipoffs as tipoff_service
 from tests.support import PASSWORD, Actor, World, bearer, make_party, make_user, new_credit_code
 
@@ -60,6 +61,7 @@ ROLES = (
     "bureau_environment",
     "bureau_natural_resources",
     "bureau_other_county",
+    "bureau_prefecture",
     "admin",
 )
 
@@ -78,6 +80,7 @@ ACTOR_OF = {
     "bureau_environment": "env",
     "bureau_natural_resources": "nr",
     "bureau_other_county": "other_county",
+    "bureau_prefecture": "prefecture",
     "admin": "admin",
 }
 
@@ -141,9 +144,12 @@ def build(world: World) -> County:
     f_user = make_user("landholder", former)
     w.actors["former"] = Actor(f_user, bearer(f_user), former)
     other = make_user("bureau", department="environment")
-    other.county = "瑞丽市"
+    other.region_code = "533102"
     db.session.commit()
     w.actors["other_county"] = Actor(other, bearer(other), None)
+    upper = auth.create_user("dehong_env", role="bureau", department="environment",
+                             county="533100", level="prefecture", password=PASSWORD)  # fmt: skip
+    w.actors["prefecture"] = Actor(upper, bearer(upper), None)
     government = make_party("陇川县人民政府（测试）", kind="government")
 
     reg = w.register(
@@ -177,6 +183,13 @@ def build(world: World) -> County:
         "manifest_in_transit": manifest("in_transit"),
         "manifest_discrepancy": manifest("discrepancy"),
     }
+    # A transfer into 瑞丽市 (served): its bureau (``bureau_other_county``) sees that
+    # one manifest, and nothing else of this county (issue 18). No marker in it.
+    regions.serve("533102")
+    r = w.post("contractor", f"/cases/{cid}/manifests",
+               {**w.manifest_data(100.0), "route": "章凤镇—瑞丽", "destination_county": "瑞丽市"})  # fmt: skip
+    assert r.status_code == 201 and r.get_json()["destination_county_code"] == "533102"
+    refs["manifest_incoming"] = r.get_json()["id"]
     w.file("contractor", cid, "works_notice", w.notice_data())
     r = w.client.post(
         f"/api/v1/cases/{cid}/filings",

@@ -62,7 +62,7 @@ def test_another_countys_officer_cannot_transfer_a_plot(world):
     reg = world.register()
     buyer = make_party("受让单位")
     officer = make_user("bureau", department="environment")
-    officer.county = "芒市"
+    officer.region_code = "533103"
     _db.session.commit()
     world.actors["mangshi"] = Actor(officer, bearer(officer))
     r = world.post("mangshi", f"/sites/{reg['code']}/transfer",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from app.extensions import db as _db
 from app.models import Case, Tipoff
-from app.services import tipoff_desk
+from app.services import regions, tipoff_desk
 from app.services import tipoffs as tipoff_service
 from tests.support import Actor, bearer, make_party, make_user
 from tests.web.conftest import logged_in
@@ -17,7 +17,7 @@ TIPOFF = {"channel": "hotline", "township": "章凤镇", "location": "迭撒村�
 
 def _officer(world, key: str, county: str):
     officer = make_user("bureau", department="environment")
-    officer.county = county
+    officer.region_code = regions.county_code(county, served_only=False)
     _db.session.commit()
     world.actors[key] = Actor(officer, bearer(officer))
     return officer
@@ -50,8 +50,8 @@ def test_tip_offs_belong_to_the_county_that_took_them(app, world):
     r = world.post("ruili", "/tipoffs", {**TIPOFF, "township": "畹町镇"})
     assert r.status_code == 201, r.get_json()
     theirs = r.get_json()["id"]
-    assert _db.session.get(Tipoff, theirs).county == "瑞丽市"
-    assert _db.session.get(Tipoff, public.id).county == app.config["COUNTY_NAME"]
+    assert _db.session.get(Tipoff, theirs).county_code == "533102"  # 瑞丽市
+    assert _db.session.get(Tipoff, public.id).county_code == app.config["COUNTY_CODE"]
 
     listed = {t["id"] for t in world.get("ruili", "/tipoffs").get_json()["items"]}
     assert listed == {theirs}

@@ -82,7 +82,9 @@ def test_a_csv_of_suspected_plots_previews_and_confirms_every_row(world, db, enc
         "举报的洗选厂地块",
     ]
     assert stored[0].landholder_party_id == holder.id and float(stored[0].area_m2) == 15230.5
-    assert {s.county for s in stored} == {"陇川县"} and {s.status for s in stored} == {"suspected"}
+    assert {s.county_code for s in stored} == {"533124"} and {s.status for s in stored} == {
+        "suspected"
+    }
     actions = db.session.scalars(
         select(LedgerEvent.action).order_by(LedgerEvent.seq.desc()).limit(3)
     ).all()
@@ -167,9 +169,9 @@ def test_the_same_unit_twice_in_a_year_is_an_error_of_the_later_row(world, db):
     preview = imports.read("key_units", "units.csv", text.encode("utf-8"))
     assert not preview.ok and preview.error_count == 1
     assert preview.rows[1].line == 3 and "与第 2 行重复" in preview.rows[1].errors["credit_code"]
-    # Given the county, a unit already on that year's list is flagged at preview.
+    # A unit already on its county's list that year is flagged at preview.
     key_units.create(world.env.user, {"credit_code": code, "year": 2025})
-    preview = imports.read("key_units", "units.csv", text.encode("utf-8"), county="陇川县")
+    preview = imports.read("key_units", "units.csv", text.encode("utf-8"), user=world.env.user)
     assert "已列入 2025 年度" in preview.rows[2].errors["credit_code"]
 
 
