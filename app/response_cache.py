@@ -138,7 +138,7 @@ def memo(name: str, compute, *args, max_age: float | None = None):
 # Anything else changes nothing in the answer, so it is left out of the key: a
 # stranger's ``?x=1`` can neither render a PDF afresh nor push kept answers out.
 PUBLIC_ARGS = frozenset({
-    "state", "township", "q", "pollutant", "land_category", "lat", "lon", "radius",
+    "county", "state", "township", "q", "pollutant", "land_category", "lat", "lon", "radius",
     "page", "per_page", "sort", "phase", "lang", "year",
 })  # fmt: skip
 

@@ -34,12 +34,15 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.choices import options
+from app.services import regions
 from app.services.sites import LAND_CATEGORY, PLANNED_USE_ZH, TRIGGER_ZH, TRIGGERS
 
 REQUIRED = _l("此项必填")
 CREDIT = Regexp(
     r"^\s*[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{18}\s*$", message=_l("须为 18 位统一社会信用代码")
 )
+# 陇川县's townships: suggestions for the plot form's township (any other county's
+# township can be typed in).
 TOWNSHIPS = ["章凤镇", "陇把镇", "景罕镇", "城子镇", "户撒阿昌族乡", "护国乡", "清平乡",
              "王子树乡", "勐约乡"]  # fmt: skip
 YES_NO = options([("", _l("请选择")), ("true", _l("是")), ("false", _l("否"))])
@@ -54,12 +57,24 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+def county_choices() -> list:
+    """The counties this platform serves (issue 18), by name in the reader's language."""
+    from app.ui import tr
+
+    return options([(d.code, tr(d.name)) for d in regions.served()])
+
+
 class SiteForm(FlaskForm):
     name = StringField(_l("地块名称"), validators=[DataRequired(REQUIRED), Length(max=200)])
-    township = SelectField(
-        _l("乡镇"), choices=options([("", _l("请选择"))] + [(t, t) for t in TOWNSHIPS]),
-        validators=[DataRequired(REQUIRED)],
-    )  # fmt: skip
+    # The county the plot lies in: one of the served counties, the deployment's by
+    # default; the template shows the select only when there is a choice.
+    county = SelectField(_l("所在县（市、区）"), choices=county_choices, default=regions.home,
+                         validators=[DataRequired(REQUIRED)],
+                         invalid_choice_message=_l("请从列表中选择县（市、区）"))  # fmt: skip
+    township = StringField(
+        _l("乡镇"),
+        validators=[DataRequired(REQUIRED), Length(max=50, message=_l("不超过 50 个字"))],
+    )
     address = StringField(_l("地址"), validators=[DataRequired(REQUIRED), Length(max=300)])
     area_m2 = DecimalField(
         _l("面积（平方米）"), places=2,
@@ -89,7 +104,8 @@ class SiteForm(FlaskForm):
     def to_data(self) -> dict:
         data = {
             "name": self.name.data,
-            "township": self.township.data,
+            "county": self.county.data,
+            "township": (self.township.data or "").strip(),
             "address": self.address.data,
             "area_m2": float(self.area_m2.data) if self.area_m2.data is not None else None,
             "planned_use": self.planned_use.data,

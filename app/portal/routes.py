@@ -15,6 +15,7 @@ from app.errors import ServiceError, ValidationError
 from app.portal import bp
 from app.portal.forms import (
     FILING_FORMS,
+    TOWNSHIPS,
     ManifestForm,
     QuantityForm,
     SiteForm,
@@ -68,7 +69,8 @@ def new_site():
             flash(f"地块已登记，编号 {site.code}。下一步：上传土壤污染状况调查报告。", "success")
             return redirect(url_for("portal.case", case_id=site.cases[0].id))
     status = 400 if form.errors or errors else 200
-    return render_template("portal/new_site.html", form=form, errors=errors), status
+    return render_template("portal/new_site.html", form=form, errors=errors,
+                           townships=TOWNSHIPS), status  # fmt: skip
 
 
 def _boundary(form: SiteForm) -> dict:

@@ -22,7 +22,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from app.choices import options
 from app.extensions import db
 from app.models import Site
-from app.services import clock
+from app.services import clock, regions
 from app.services import tipoffs as tipoff_service
 
 # 陇川县's townships, offered even before any plot is registered in one.
@@ -43,6 +43,17 @@ def township_choices() -> list[SelectChoice]:
     return options(
         [("", _("请选择乡镇")), *[(t, t) for t in known], (OTHER_TOWNSHIP, _("其他/不确定"))]
     )
+
+
+def county_choices() -> list[SelectChoice]:
+    """The served counties (issue 18), or none when the platform serves one: the
+    form then shows no county and the tip-off goes to the deployment's county."""
+    from app.ui import tr
+
+    served = regions.served()
+    if len(served) < 2:
+        return []
+    return options([("", _("请选择")), *[(d.code, tr(d.name)) for d in served]])
 
 
 def _serializer() -> URLSafeSerializer:
@@ -84,6 +95,8 @@ def _coordinate(low: float, high: float):
 
 
 class TipoffForm(FlaskForm):
+    # Shown and required only when several counties are served (choices set per request).
+    county = SelectField(_l("所在县（市、区）"), choices=[], validate_choice=False)
     township = SelectField(_l("所在乡镇"), validators=[DataRequired(_l("请选择乡镇"))])
     location = StringField(
         _l("具体地点"),
@@ -108,6 +121,15 @@ class TipoffForm(FlaskForm):
     # Honeypot: hidden from people by CSS and from screen readers; must stay empty.
     website = StringField(_l("网址（请勿填写）"))
     issued = HiddenField()
+
+    def validate_county(self, field):
+        if not field.choices:
+            field.data = None  # one county: nothing to choose, whatever was posted
+            return
+        if not field.data:
+            raise ValidationError(_("请选择县（市、区）"))
+        if field.data not in {c.value for c in field.choices if c.value}:
+            raise ValidationError(_("请从列表中选择县（市、区）"))
 
     def validate_photos(self, field):
         files = [f for f in (field.data or []) if f and getattr(f, "filename", "")]

@@ -27,13 +27,14 @@ from app.public.forms import (
     TipoffForm,
     TrackForm,
     check_timestamp,
+    county_choices,
     issue_timestamp,
     township_choices,
 )
 from app.response_cache import cached, memo
 from app.services import control as control_service
+from app.services import jurisdiction, pdf, regions
 from app.services import key_units as key_unit_service
-from app.services import pdf
 from app.services import public as public_service
 from app.services import tipoffs as tipoff_service
 from app.services.public import indicators as indicator_service
@@ -76,6 +77,9 @@ def public_helpers():
         "PHASES": public_service.PHASES,
         "PHASE_LABELS": public_service.PHASE_LABELS_ZH,
         "PUBLIC_LEVEL_LABELS": public_service.LEVEL_LABELS_ZH,
+        # The counties this platform serves (issue 18): a county select and a
+        # county column appear only when there is more than one.
+        "served_counties": regions.served,
     }
 
 
@@ -88,16 +92,20 @@ def index():
     filters = public_service.parse_filters(request.args)
     page = _page_arg()
     result = public_service.search(filters, page=page, per_page=PER_PAGE)
+    scope = frozenset({filters.county}) if filters.county else None
     return render_template(
         "public/index.html",
         filters=filters,
         result=result,
-        options=memo(
-            "filter_options", public_service.filter_options, max_age=FILTER_OPTIONS_MAX_AGE
-        ),
-        summary=memo("summary", public_service.summary),
+        options=_filter_options(filters),
+        summary=memo("summary", public_service.summary, scope),
         map_config=_map_config(),
     )
+
+
+def _filter_options(filters) -> dict:
+    return memo("filter_options", public_service.filter_options, filters.county,
+                max_age=FILTER_OPTIONS_MAX_AGE)  # fmt: skip
 
 
 @bp.get("/map")
@@ -111,9 +119,7 @@ def map_view():
         "public/map.html",
         filters=filters,
         result=result,
-        options=memo(
-            "filter_options", public_service.filter_options, max_age=FILTER_OPTIONS_MAX_AGE
-        ),
+        options=_filter_options(filters),
         map_config=_map_config(),
     )
 
@@ -239,6 +245,45 @@ def _qr_data_uri(url: str) -> str:
 @cached
 def indicators():
     data = indicator_service.compute()
+    return render_template(
+        "public/indicators.html", data=data, overdue_detail=_overdue_detail(None),
+        multi_county=len(regions.served()) > 1, **_indicator_charts(data),
+    )  # fmt: skip
+
+
+@bp.get("/counties/<code>")
+@cached
+def county(code):
+    """One served county's figures; a prefecture's or province's page sums the
+    served counties below it and lists each (issue 18). Anything else is a 404."""
+    division = regions.get(code) if regions.CODE.match(code) else None
+    scope = regions.counties_under(code) & regions.served_codes() if division else frozenset()
+    if not scope:
+        abort(404)
+    # The nearest division above that sums more served counties than this page.
+    served = regions.served_codes()
+    parent = next((regions.get(a) for a in regions.ancestors(code)
+                   if len(regions.counties_under(a) & served) > len(scope)), None)  # fmt: skip
+    data = indicator_service.compute(scope)
+    return render_template(
+        "public/county.html", division=division, parent=parent, scope=scope, data=data,
+        overdue_detail=_overdue_detail(scope), multi_county=len(scope) > 1,
+        **_indicator_charts(data),
+    )  # fmt: skip
+
+
+def _overdue_detail(scope: frozenset[str] | None) -> dict | None:
+    """§11: the bureau sees overdue deadlines by township, of the counties it
+    oversees (logged-in pages are never kept)."""
+    if not (current_user.is_authenticated and current_user.role in ("bureau", "admin")):
+        return None
+    mine = jurisdiction.counties(current_user)
+    if scope is not None and mine is not None:
+        scope = scope & mine
+    return indicator_service.overdue(mine if scope is None else scope)
+
+
+def _indicator_charts(data: dict) -> dict:
     state_chart = charts.hbar_chart(
         [(d["label"], d["count"], f"state-fill-{d['state']}") for d in data["by_state"]],
         label="公开地块按状态分布",
@@ -252,16 +297,7 @@ def indicators():
         label="公开地块按乡镇分布",
     )
     rate = charts.rate_chart(data["safe_use"], data["targets"], label="污染地块安全利用率（按年）")
-    # §11: the bureau sees overdue deadlines by township (logged-in pages are never kept).
-    bureau = current_user.is_authenticated and current_user.role in ("bureau", "admin")
-    return render_template(
-        "public/indicators.html",
-        data=data,
-        overdue_detail=indicator_service.overdue(current_user.county) if bureau else None,
-        state_chart=state_chart,
-        township_chart=township_chart,
-        rate_chart=rate,
-    )
+    return {"state_chart": state_chart, "township_chart": township_chart, "rate_chart": rate}
 
 
 # ---------------------------------------------------------------- open data
@@ -275,6 +311,7 @@ def open_data():
         states=[(s, workflows.STATE_LABELS_ZH[s]) for s in public_service.PUBLIC_STATES],
         columns=public_service.CSV_COLUMNS,
         example=public_service.search(public_service.Filters(), page=1, per_page=1),
+        counties=indicator_service.by_county(),
     )
 
 
@@ -302,11 +339,16 @@ def _tipoff_limit() -> str:
 def report():
     form = TipoffForm()
     form.township.choices = township_choices()
+    form.county.choices = county_choices()
     problem = None
     if request.method == "GET" and request.args.get("township") in choices.values(
         form.township.choices
     ):
         form.township.data = request.args["township"]
+    if request.method == "GET" and request.args.get("county") in choices.values(
+        form.county.choices
+    ):
+        form.county.data = request.args["county"]
     if request.method == "POST":
         if form.website.data:
             problem = "提交未通过校验，请刷新页面后重新填写。"
@@ -321,6 +363,8 @@ def report():
                 try:
                     _tipoff, code = tipoff_service.create(
                         township=form.township.data,
+                        # Several counties served: the one chosen; else the deployment's.
+                        county=form.county.data or None,
                         location=form.location.data,
                         description=form.description.data,
                         lat=form.lat.data,
@@ -390,7 +434,8 @@ def key_units():
     """The published list of key supervised units of a year (重点监管单位名录)."""
     year = request.args.get("year") or None
     try:
-        result = key_unit_service.published(year, per_page=1000)
+        result = key_unit_service.published(year, county=request.args.get("county") or None,
+                                            per_page=1000)  # fmt: skip
     except ServiceError:
         abort(404)
     return render_template("public/key_units.html", result=result,

@@ -246,7 +246,7 @@ def test_a_plot_goes_from_registration_to_release_through_the_ui(
     expect(lp.locator("#site-map")).to_be_visible()
     landholder.clean()
     lp.get_by_label("地块名称").fill(PLOT)
-    lp.get_by_label("乡镇").select_option("章凤镇")
+    lp.get_by_label("乡镇").fill("章凤镇")
     lp.get_by_label("地址").fill("章凤镇迭撒路 88 号")
     lp.get_by_label("面积（平方米）").fill("15230.5")
     lp.get_by_label("规划用途").select_option("residential")

@@ -10,6 +10,11 @@ by 2020, ≥ 95 % by 2030.
 Everything is reconstructed from the accountability ledger (the times at which
 each case entered each state), so a year's figure does not change when a plot
 moves on later, and it can be re-derived by anyone holding the ledger.
+
+Every figure can be taken over some counties only (``counties``: a frozenset of
+GB/T 2260 county codes; None = the whole deployment): the page of one county,
+or of a prefecture summing its served counties (issue 18). The filter is one
+indexed ``sites.county_code IN (...)`` per query, never a query per plot.
 """
 
 from __future__ import annotations
@@ -24,8 +29,9 @@ from sqlalchemy import func, or_, select
 import workflows
 from app.extensions import db
 from app.models import Case, Deadline, LedgerEvent, Site
-from app.services import clock
+from app.services import clock, regions
 from app.services.public import register as public_service
+from app.services.public.register import in_counties
 from workflows import deadlines as deadline_rules
 
 TARGETS = ((2020, 0.90), (2030, 0.95))
@@ -79,17 +85,25 @@ def _parse(at: str) -> datetime:
     return datetime.fromisoformat(at.replace("Z", "+00:00"))
 
 
-def site_histories() -> dict[int, list[tuple[datetime, str]]]:
-    """Per plot, every state its cases entered, in ledger order: [(when, state)]."""
-    site_of = dict(db.session.execute(select(Case.id, Case.site_id)).all())
+def site_histories(counties: frozenset[str] | None = None) -> dict[int, list[tuple[datetime, str]]]:
+    """Per plot (of ``counties``), every state its cases entered, in ledger order:
+    [(when, state)]."""
+    cases = select(Case.id, Case.site_id)
+    events = select(LedgerEvent.case_id, LedgerEvent.at, LedgerEvent.to_state)
+    if counties is not None:
+        cases = cases.join(Site, Site.id == Case.site_id).where(in_counties(counties))
+        events = (
+            events.join(Case, Case.id == LedgerEvent.case_id)
+            .join(Site, Site.id == Case.site_id)
+            .where(in_counties(counties))
+        )
+    site_of = dict(db.session.execute(cases).all())
     rows = db.session.execute(
-        select(LedgerEvent.case_id, LedgerEvent.at, LedgerEvent.to_state)
-        .where(
+        events.where(
             LedgerEvent.case_id.is_not(None),
             LedgerEvent.to_state.is_not(None),
             or_(LedgerEvent.from_state.is_(None), LedgerEvent.from_state != LedgerEvent.to_state),
-        )
-        .order_by(LedgerEvent.seq)
+        ).order_by(LedgerEvent.seq)
     )
     histories: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
     for case_id, at, to_state in rows:
@@ -157,27 +171,54 @@ def listing_to_release_days(histories=None) -> list[int]:
     return spans
 
 
-def by_township() -> list[dict]:
-    """Public plots per township, by phase (listed, control, remediation, ...)."""
+def by_township(counties: frozenset[str] | None = None) -> list[dict]:
+    """Public plots per township (of ``counties``), by phase (listed, control,
+    remediation, ...). Two counties may have a township of the same name: each
+    row is one township of one county (``county_code``)."""
     rows = db.session.execute(
-        select(Site.township, Case.state, func.count())
+        select(Site.county_code, Site.township, Case.state, func.count())
         .join(Case, Case.id == Site.current_case_id)
-        .where(public_service.is_public())
-        .group_by(Site.township, Case.state)
+        .where(public_service.is_public(), in_counties(counties))
+        .group_by(Site.county_code, Site.township, Case.state)
     ).all()
-    towns: dict[str, Counter] = defaultdict(Counter)
-    for township, state, n in rows:
-        towns[township][public_service.PHASES[state]] += n
+    towns: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    for county_code, township, state, n in rows:
+        towns[(county_code, township)][public_service.PHASES[state]] += n
     return [
-        {"township": t, "phases": {p: c.get(p, 0) for p in public_service.PHASE_LABELS_ZH},
+        {"township": t, "county_code": c_code,
+         "phases": {p: c.get(p, 0) for p in public_service.PHASE_LABELS_ZH},
          "total": sum(c.values())}
-        for t, c in sorted(towns.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
+        for (c_code, t), c in sorted(towns.items(),
+                                     key=lambda kv: (-sum(kv[1].values()), kv[0][1], kv[0][0]))
     ]  # fmt: skip
 
 
-def overdue(county: str | None = None) -> dict:
-    """Open statutory deadlines past due (DESIGN §11), by kind and by township. The
-    public page shows the totals; the bureau sees the townships as well."""
+def by_county(counties: frozenset[str] | None = None) -> list[dict]:
+    """Public plots per county, by phase: every served county of ``counties``
+    (None = all served) has a row, with or without plots, in code order."""
+    rows = db.session.execute(
+        select(Site.county_code, Case.state, func.count())
+        .join(Case, Case.id == Site.current_case_id)
+        .where(public_service.is_public(), in_counties(counties))
+        .group_by(Site.county_code, Case.state)
+    ).all()
+    served = regions.served_codes()
+    codes = served if counties is None else served & counties
+    found: dict[str, Counter] = {code: Counter() for code in codes}
+    for county_code, state, n in rows:
+        found.setdefault(county_code, Counter())[public_service.PHASES[state]] += n
+    return [
+        {"code": code, "name": regions.name(code),
+         "phases": {p: c.get(p, 0) for p in public_service.PHASE_LABELS_ZH},
+         "total": sum(c.values())}
+        for code, c in sorted(found.items())
+    ]  # fmt: skip
+
+
+def overdue(counties: frozenset[str] | None = None) -> dict:
+    """Open statutory deadlines past due (DESIGN §11), by kind and by township, of
+    ``counties`` (None = all). The public page shows the totals; the bureau sees
+    the townships as well."""
     query = (
         select(Site.township, Deadline.kind, func.count())
         .join(Case, Case.id == Deadline.case_id)
@@ -185,8 +226,8 @@ def overdue(county: str | None = None) -> dict:
         .where(Deadline.closed_on.is_(None), Deadline.due < clock.today())
         .group_by(Site.township, Deadline.kind)
     )
-    if county:
-        query = query.where(Deadline.county == county)
+    if counties is not None:
+        query = query.where(in_counties(counties, Deadline.county_code))
     by_kind: Counter = Counter()
     towns: dict[str, Counter] = defaultdict(Counter)
     for township, kind, n in db.session.execute(query):
@@ -203,12 +244,13 @@ def overdue(county: str | None = None) -> dict:
     }  # fmt: skip
 
 
-def compute() -> dict:
-    """Everything the indicators page shows, from two queries over the ledger."""
-    histories = site_histories()
+def compute(counties: frozenset[str] | None = None) -> dict:
+    """Everything the indicators page shows (of ``counties``; None = the whole
+    deployment), from two queries over the ledger and a few grouped counts."""
+    histories = site_histories(counties)
     rates = safe_use_rates(histories)
     spans = listing_to_release_days(histories)
-    summary = public_service.summary()
+    summary = public_service.summary(counties)
     return {
         "by_state": [
             {"state": s, "label": workflows.STATE_LABELS_ZH[s], "count": n}
@@ -217,8 +259,9 @@ def compute() -> dict:
         "phases": summary["phases"],
         "public": summary["public"],
         "pre_listing": summary["pre_listing"],
-        "by_township": by_township(),
-        "overdue": overdue(),
+        "by_township": by_township(counties),
+        "by_county": by_county(counties),
+        "overdue": overdue(counties),
         "safe_use": [r.to_json() for r in rates],
         "current": rates[-1].to_json() if rates else None,
         "targets": [{"year": y, "rate": t} for y, t in TARGETS],

@@ -12,6 +12,7 @@ from sqlalchemy import select
 import workflows
 from app.extensions import db
 from app.models import LedgerEvent
+from app.services import regions
 from app.services.public.plot import day_of
 from app.services.public.register import (
     LEVEL_LABELS_ZH,
@@ -37,6 +38,8 @@ def geojson(filters: Filters | None = None) -> dict:
                     "code": site.code,
                     "name": site.name,
                     "township": site.township,
+                    "county_code": site.county_code,
+                    "county": regions.name(site.county_code),
                     "state": row.case.state,
                     "state_label": workflows.STATE_LABELS_ZH[row.case.state],
                     "phase": PHASES[row.case.state],
@@ -75,6 +78,10 @@ CSV_COLUMNS = [
     ("lon", "中心经度"),
     ("lat", "中心纬度"),
     ("url", "网页"),
+    # Issue 18: the county (GB/T 2260 code and name); last, so that the columns
+    # above keep their places for existing readers.
+    ("county_code", "县级行政区划代码"),
+    ("county", "所在县（市、区）"),
 ]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -144,6 +151,8 @@ def csv_bytes(filters: Filters | None = None) -> bytes:
             "lon": f"{s.lon:.6f}" if s.lon is not None else None,
             "lat": f"{s.lat:.6f}" if s.lat is not None else None,
             "url": public_url("public.site", code=s.code),
+            "county_code": s.county_code,
+            "county": regions.name(s.county_code),
         }
         writer.writerow([csv_cell(values[k]) for k, _ in CSV_COLUMNS])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")

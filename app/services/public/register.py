@@ -19,12 +19,13 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import String, exists, func, literal, or_, select, union_all
+from sqlalchemy import String, exists, func, literal, or_, select, true, union_all
 
 import workflows
 from app.errors import NotFound, ValidationError
 from app.extensions import db
 from app.models import Case, Sample, Site
+from app.services import regions
 from app.services import screening as screening_service
 from app.services.sites import cleared_for_json
 
@@ -83,6 +84,18 @@ def is_public():
     return Site.public_since.is_not(None)
 
 
+def in_counties(counties, column=None):
+    """A WHERE clause keeping rows of ``counties`` (county codes; None = all) on
+    ``column`` (default ``sites.county_code``, which is indexed)."""
+    column = Site.county_code if column is None else column
+    if counties is None:
+        return true()
+    codes = sorted(counties)
+    if len(codes) == 1:
+        return column == codes[0]
+    return column.in_(codes)
+
+
 MAX_RADIUS_KM = 50.0
 EARTH_RADIUS_KM = 6371.0088
 
@@ -92,6 +105,7 @@ EARTH_RADIUS_KM = 6371.0088
 
 @dataclass
 class Filters:
+    county: str | None = None  # a served county's code (issue 18)
     state: str | None = None
     township: str | None = None
     q: str | None = None
@@ -108,6 +122,7 @@ class Filters:
     def args(self, near: bool = True) -> dict:
         """The filters as query-string arguments (for links and the map's data URL)."""
         out = {
+            "county": self.county,
             "state": self.state,
             "township": self.township,
             "q": self.q,
@@ -152,6 +167,10 @@ def _float_arg(args, name: str, low: float, high: float) -> float | None:
 def parse_filters(args) -> Filters:
     """Read the register's filters from query arguments; bad ones are a 400."""
     f = Filters()
+    county = _text_arg(args, "county", 50)
+    if county is not None:
+        # A code (or name) of a county this platform serves; others are a 400.
+        f.county = regions.county_code(county, field="county")
     state = _text_arg(args, "state", 40)
     if state is not None and state not in workflows.STATES:
         raise ValidationError(
@@ -190,6 +209,8 @@ def public_query(filters: Filters | None = None):
     """``select(Site, Case)`` of public plots with their latest case, filtered."""
     query = select(Site, Case).join(Case, Case.id == Site.current_case_id).where(is_public())
     f = filters or Filters()
+    if f.county:
+        query = query.where(Site.county_code == f.county)
     if f.state:
         query = query.where(Case.state == f.state)
     if f.township:
@@ -360,10 +381,15 @@ def get_public(code: str) -> Row:
     return _rows([pair])[0]
 
 
-def filter_options() -> dict:
-    """Choices for the register's filter form, from public plots only."""
+def filter_options(county: str | None = None) -> dict:
+    """Choices for the register's filter form, from public plots only (of
+    ``county`` when the register is filtered by one)."""
+    scope = None if county is None else frozenset({county})
     townships = db.session.scalars(
-        select(Site.township).where(is_public()).distinct().order_by(Site.township)
+        select(Site.township)
+        .where(is_public(), in_counties(scope))
+        .distinct()
+        .order_by(Site.township)
     ).all()
     # One probe per pollutant of the standard (a few dozen index lookups on
     # (pollutant_key, level)) instead of a DISTINCT over every sample.
@@ -371,7 +397,12 @@ def filter_options() -> dict:
         select(literal(p.key, String).label("key")).where(
             select(Sample.id)
             .join(Site, Site.current_case_id == Sample.case_id)
-            .where(Sample.pollutant_key == p.key, Sample.level.in_(EXCEEDING), is_public())
+            .where(
+                Sample.pollutant_key == p.key,
+                Sample.level.in_(EXCEEDING),
+                is_public(),
+                in_counties(scope),
+            )
             .exists()
         )
         for p in screening_service.all_pollutants()
@@ -390,12 +421,14 @@ def filter_options() -> dict:
     }
 
 
-def summary() -> dict:
-    """Counts for the register's header: by phase, over public plots."""
+def summary(counties: frozenset[str] | None = None) -> dict:
+    """Counts for the register's header: by phase, over public plots (of
+    ``counties``, county codes; None = every county)."""
     public = is_public().label("public")
     rows = db.session.execute(
         select(Case.state, public, func.count())
         .join(Site, Site.current_case_id == Case.id)
+        .where(in_counties(counties))
         .group_by(Case.state, public)
     ).all()
     by_state: dict[str, int] = {}
@@ -435,6 +468,9 @@ def item_json(row: Row) -> dict:
         "code": row.site.code,
         "name": row.site.name,
         "township": row.site.township,
+        # Issue 18: the county the plot lies in (GB/T 2260 code and name).
+        "county_code": row.site.county_code,
+        "county": regions.name(row.site.county_code),
         "state": row.case.state,
         "state_label": workflows.STATE_LABELS_ZH[row.case.state],
         "land_category": row.site.land_category,

@@ -7,6 +7,7 @@
  *   data-attribution tile attribution
  *   data-near-url    clicking the map offers "plots near here" on this page
  *   data-near-lat/-lon/-radius  the point and radius (km) being shown
+ *   data-show-county the popup names the plot's county (several counties served)
  *   data-pick-lat/-lon  ids of inputs a click fills in (tip-off form)
  * Every text from the data is set with textContent, never as HTML.
  */
@@ -29,10 +30,11 @@
     return node;
   }
 
-  function popupFor(props) {
+  function popupFor(props, showCounty) {
     var box = el("div", "plot-popup");
     box.appendChild(el("strong", "plot-popup-name", props.name));
-    box.appendChild(el("div", "plot-popup-meta", props.township + " · " + props.code));
+    var place = (showCounty && props.county ? props.county + " " : "") + props.township;
+    box.appendChild(el("div", "plot-popup-meta", place + " · " + props.code));
     var state = el("span", "badge rounded-pill state-badge state-" + props.state, props.state_label);
     box.appendChild(state);
     if (props.pollutants && props.pollutants.length) {
@@ -74,15 +76,17 @@
       var lat = 0, lon = 0;
       for (var i = 0; i < ring.length - 1; i++) { lon += ring[i][0]; lat += ring[i][1]; }
       var n = Math.max(ring.length - 1, 1);
-      var g = groups[p.township] || (groups[p.township] = { lat: 0, lon: 0, n: 0 });
+      // Two counties may have townships of the same name: one label per county's township.
+      var key = (p.county_code || "") + "|" + p.township;
+      var g = groups[key] || (groups[key] = { name: p.township, lat: 0, lon: 0, n: 0 });
       g.lat += lat / n; g.lon += lon / n; g.n += 1;
     });
-    Object.keys(groups).forEach(function (name) {
-      var g = groups[name];
+    Object.keys(groups).forEach(function (key) {
+      var g = groups[key];
       L.tooltip({ permanent: true, direction: "top", offset: [0, -10], className: "township-label",
         interactive: false })
         .setLatLng([g.lat / g.n, g.lon / g.n])
-        .setContent(el("span", null, name))
+        .setContent(el("span", null, g.name))
         .addTo(map);
     });
   }
@@ -179,6 +183,7 @@
     }
 
     var url = node.getAttribute("data-geojson");
+    var showCounty = node.hasAttribute("data-show-county");
     if (url) {
       fetch(url, { headers: { Accept: "application/geo+json" }, credentials: "same-origin" })
         .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
@@ -187,7 +192,7 @@
           var layer = L.geoJSON({ type: "FeatureCollection", features: features }, {
             style: styleFor,
             onEachFeature: function (feature, lyr) {
-              lyr.bindPopup(popupFor(feature.properties || {}));
+              lyr.bindPopup(popupFor(feature.properties || {}, showCounty));
               lyr.bindTooltip(el("span", null, (feature.properties || {}).name), { sticky: true });
             }
           }).addTo(map);
@@ -198,7 +203,7 @@
             var s = styleFor(f);
             return L.circleMarker(center, { radius: 7, color: "#fff", weight: 2,
               fillColor: s.color, fillOpacity: 0.95, className: "plot-dot" })
-              .bindPopup(popupFor(f.properties || {}))
+              .bindPopup(popupFor(f.properties || {}, showCounty))
               .bindTooltip(el("span", null, (f.properties || {}).name));
           }));
           function toggleDots() {
