@@ -19,7 +19,7 @@ from app.demo_places import TOWNSHIPS
 from app.demo_places import box as _box
 from app.extensions import db
 from app.models import Case, KeyUnit, Party, Site, Suspect, User
-from app.services import auth, cases, clock, filings, manifests, parties, sites, workdays
+from app.services import auth, cases, clock, filings, manifests, parties, regions, sites, workdays
 from app.services.credit_codes import make_credit_code
 
 DEMO_PASSWORD = "Longchuan-2026"  # noqa: S105 (printed demo credential, demo data only)
@@ -105,11 +105,13 @@ class Demo:
     # ---------------------------------------------------------------- cast
 
     def cast(self) -> None:
-        for key, (name, seed, kind) in PARTIES.items():
+        demo_county.serve_prefecture()
+        for key, (name, seed, kind) in {**PARTIES, **demo_county.PARTIES}.items():
             self.parties[key] = parties.create_party(
                 name=name, credit_code=make_credit_code(seed), kind=kind
             )
-        for username, role, party_key, dept, display in USERS:
+        cast = [(*u, None, None) for u in USERS] + demo_county.USERS
+        for username, role, party_key, dept, display, county, level in cast:
             party = self.parties[party_key] if party_key else None
             self.users[username] = auth.create_user(
                 username,
@@ -118,6 +120,8 @@ class Demo:
                 party_code=party.credit_code if party else None,
                 department=dept,
                 display_name=display,
+                county=county,
+                level=level,
             )
 
     def u(self, name: str) -> User:
@@ -137,24 +141,27 @@ class Demo:
 
     def register(self, plot) -> None:
         key, name, township, use, industry, trigger, holder, responsible, _ = plot
+        county = demo_county.PLOT_COUNTY.get(key, regions.home())
         lat, lon = TOWNSHIPS[township]
         n = int(key[1:])
         data = {
             "name": name,
             "township": township,
-            "address": f"{current_app.config['COUNTY_NAME']}{township}"
+            "address": f"{regions.name(county)}{township}"
             f"{['迭撒路', '团结路', '兴边路', '民族路'][n % 4]}{n * 3 + 1}号",
             "area_m2": 4000 + n * 1375.5,
             "planned_use": use,
             "former_industry": industry,
             "trigger": trigger,
             "boundary": _box(township, (n % 4) * 0.006 - 0.009, (n % 3) * 0.005 - 0.005),
+            "county": county,
         }
         if responsible:
             data["responsible_party_credit_code"] = self.code(responsible)
         if key in ("p01", "p06"):
             data["backgrounds"] = {"砷": 48.0}  # 德宏州 red soil arsenic background
-        holder_user = {"landbank": "landbank", "cityinvest": "landholder"}[holder]
+        holder_user = {"landbank": "landbank", "cityinvest": "landholder",
+                       **demo_county.HOLDER_USERS}[holder]  # fmt: skip
         site = sites.register_site(self.u(holder_user), data)
         self.case_ids[key] = site.cases[0].id
         self.holders[key] = holder_user
@@ -197,9 +204,13 @@ class Demo:
         )
         self.act(self.holder(key), key, "submit")
 
+    def env(self, key: str) -> str:
+        return demo_county.officers_of(key)[0]
+
     def approve_joint(self, key: str, comment="经会同审查，同意") -> None:
-        self.act("nr_officer", key, "cosign", "自然资源部门会审同意")
-        self.act("env_officer", key, "approve", comment)
+        env, nr = demo_county.officers_of(key)
+        self.act(nr, key, "cosign", "自然资源部门会审同意")
+        self.act(env, key, "approve", comment)
 
     def risk(self, key: str, acceptable: bool) -> None:
         data = {
@@ -394,9 +405,7 @@ def _story(d: Demo, plot) -> list[tuple[int, callable]]:
         add(
             (
                 108,
-                lambda: d.act(
-                    "env_officer", key, "return", "未评估地下水摄入途径，请补充后重新提交"
-                ),
+                lambda: d.act(d.env(key), key, "return", "未评估地下水摄入途径，请补充后重新提交"),
             )
         )
         add((118, lambda: d.risk(key, acceptable=False)))
@@ -413,7 +422,7 @@ def _story(d: Demo, plot) -> list[tuple[int, callable]]:
         # Sold while listed; the contract makes the buyer answer for the clean-up.
         add((140, lambda: d.transfer(key, "developer", responsible=True)))
     if story == "risk_control":
-        add((125, lambda: d.act("env_officer", key, "require_control", "暂不开发，实施风险管控")))
+        add((125, lambda: d.act(d.env(key), key, "require_control", "暂不开发，实施风险管控")))
         add((140, lambda: demo_county.control_plan(d, key)))
         add((160, lambda: d.file(d.holder(key), key, "monitoring_report", {
             "unit_credit_code": d.code("surveyor"), "media": ["soil", "groundwater"],
@@ -429,11 +438,11 @@ def _story(d: Demo, plot) -> list[tuple[int, callable]]:
         return steps
     offsite = key in ("p01", "p06", "p08")
     if upto("plan_filing"):
-        add((125, lambda: d.act("env_officer", key, "require_remediation", "实施修复")))
+        add((125, lambda: d.act(d.env(key), key, "require_remediation", "实施修复")))
     if upto("plan_review"):
         add((150, lambda: d.plan(key, offsite=offsite)))
     if upto("transfer_reporting"):
-        add((165, lambda: d.act("env_officer", key, "approve", "修复方案予以备案")))
+        add((165, lambda: d.act(d.env(key), key, "approve", "修复方案予以备案")))
     if offsite and upto("transfer_reporting"):
         add((170, lambda: d.manifest(key, 860.0)))
         add((172, lambda: d.manifest(key, 640.0)))
@@ -480,7 +489,7 @@ def build_demo(end: datetime | None = None) -> str:
     queue: list = []
     latest = (end.astimezone(clock.CHINA_TZ) - timedelta(days=2)).replace(tzinfo=clock.CHINA_TZ)
     span = (latest - first).days
-    for i, plot in enumerate(PLOTS):
+    for i, plot in enumerate(PLOTS + demo_county.PLOTS):
         steps = _story(d, plot)
         length = max(offset for offset, _ in steps)
         start = first + timedelta(days=min(i * 20, max(span - length, 0)))
@@ -495,6 +504,9 @@ def build_demo(end: datetime | None = None) -> str:
     )
     heapq.heappush(
         queue, (latest - timedelta(hours=20), 2001, 0, lambda: demo_county.expert_review(d))
+    )
+    heapq.heappush(
+        queue, (latest - timedelta(hours=18), 2002, 0, lambda: demo_county.acknowledge_incoming(d))
     )
     try:
         while queue:
@@ -513,13 +525,14 @@ def build_demo(end: datetime | None = None) -> str:
     reminded = deadlines.remind()
     states = db.session.execute(select(Case.state, func.count()).group_by(Case.state)).all()
     lines = [
-        f"演示县已创建：{len(PLOTS)} 个地块，签发回执与联单 {issued['rendered']} 份。"
+        f"演示州已创建：陇川县 {len(PLOTS)} 个地块，芒市、瑞丽市 {len(demo_county.PLOTS)} 个，"
+        f"签发回执与联单 {issued['rendered']} 份。"
         f"用户密码均为 {DEMO_PASSWORD}",
         f"逾期期限 {reminded['overdue']} 项，今日催办 {reminded['reminders_sent']} 条。",
         f"疑似污染地块 {db.session.scalar(select(func.count()).select_from(Suspect))} 个"
         f"（其中责令调查 1 个），重点监管单位 "
         f"{db.session.scalar(select(func.count()).select_from(KeyUnit))} 家。",
     ]
-    lines += [f"  用户 {u[0]}（{u[4]}）" for u in USERS]
+    lines += [f"  用户 {u[0]}（{u[4]}）" for u in USERS + demo_county.USERS]
     lines += [f"  {state}: {n}" for state, n in sorted(states)]
     return "\n".join(lines)

@@ -1,6 +1,9 @@
 """The demo county's work outside one plot's lifecycle story (wave 2): the lists
-kept before the survey (§12), an expert panel and its meeting, and a risk-control
-plan (issue 15). Steps of ``app.demo.Demo``, run at their dates by ``build_demo``."""
+kept before the survey (§12), an expert panel and its meeting, a risk-control
+plan (issue 15), and the prefecture around it (issue 18: 德宏州 with 陇川县, 芒市
+and 瑞丽市, their officers and one of the prefecture, plots in the two others, a
+transfer from 陇川 into 芒市 acknowledged by 芒市's bureau). Steps of
+``app.demo.Demo``, run at their dates by ``build_demo``."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from app.demo_places import TOWNSHIPS
 from app.demo_places import box as _box
 from app.extensions import db
 from app.models import Case, Site
-from app.services import clock, experts, key_units, suspects, workdays
+from app.services import clock, experts, key_units, manifests, regions, suspects, workdays
 
 if TYPE_CHECKING:
     from app.demo import Demo
@@ -115,3 +118,67 @@ def expert_review(d: Demo) -> None:
             "同意报告结论，建议完善历史影像分析。",
             "报告编制规范，同意通过。"), strict=True)],
         "conclusion": "pass", "summary": "专家组认为调查报告内容完整、结论可信，同意通过；请按专家意见完善后归档。"})  # fmt: skip
+
+
+# ---------------------------------------------------------------- the prefecture (issue 18)
+
+PREFECTURE = "533100"  # 德宏傣族景颇族自治州
+NEIGHBOURS = {"533103": "mangshi", "533102": "ruili"}  # 芒市, 瑞丽市
+PARTIES = {
+    "mscity": ("芒市城市建设投资有限公司", "91533103MA6KDEM15", "enterprise"),
+    "rlbank": ("瑞丽市土地收购储备中心", "12533102MB0DEM016", "institution"),
+}
+USERS = [
+    # username, role, party key, department, display name, county, level
+    ("mangshi_holder", "landholder", "mscity", None, "芒市城投 孟经理", None, None),
+    ("ruili_holder", "landholder", "rlbank", None, "瑞丽收储中心 岩主任", None, None),
+    ("mangshi_env", "bureau", None, "environment", "芒市生态环境分局 线科长", "533103", None),
+    ("mangshi_nr", "bureau", None, "natural_resources", "芒市自然资源局 方科长", "533103", None),
+    ("ruili_env", "bureau", None, "environment", "瑞丽市生态环境分局 尹科长", "533102", None),
+    ("ruili_nr", "bureau", None, "natural_resources", "瑞丽市自然资源局 金科长", "533102", None),
+    (
+        "dehong_env",
+        "bureau",
+        None,
+        "environment",
+        "德宏州生态环境局 土壤科 刀科长",
+        PREFECTURE,
+        "prefecture",
+    ),
+]
+# Plots of the two other counties, as app/demo.py's PLOTS, with their county.
+PLOTS = [
+    ("m01", "芒市原糖厂地块", "勐焕街道", "residential", "制糖", "use_change",
+     "mscity", None, "listed"),
+    ("m02", "风平镇原化工厂地块", "风平镇", "school", "化学原料制造", "use_change",
+     "mscity", None, "survey_review"),
+    ("r01", "瑞丽市原木材加工厂地块", "勐卯街道", "commercial", "木材加工", "use_change",
+     "rlbank", None, "released_clean"),
+]  # fmt: skip
+PLOT_COUNTY = {"m01": "533103", "m02": "533103", "r01": "533102"}
+HOLDER_USERS = {"mscity": "mangshi_holder", "rlbank": "ruili_holder"}
+
+
+def serve_prefecture() -> None:
+    """The deployment serves three counties of 德宏州 (the home county already)."""
+    for code in NEIGHBOURS:
+        regions.serve(code)
+
+
+def officers_of(key: str) -> tuple[str, str]:
+    """The environment and natural-resources officers deciding the plot's case."""
+    prefix = NEIGHBOURS.get(PLOT_COUNTY.get(key, ""))
+    return (f"{prefix}_env", f"{prefix}_nr") if prefix else ("env_officer", "nr_officer")
+
+
+def acknowledge_incoming(d: Demo) -> None:
+    """芒市's bureau confirms it was told of the first transfer from 陇川 into 芒市;
+    the second waits on its desk."""
+    officer = d.u("mangshi_env")
+    page = manifests.list_for(officer, per_page=200)
+    incoming = sorted((m for m in page.items if m.destination_county_code == "533103"
+                       and m.origin_county_code != "533103"), key=lambda m: m.id)  # fmt: skip
+    if incoming:
+        manifests.acknowledge(
+            officer, incoming[0].id, {"comment": "已知悉，将对接收单位开展现场核查"}
+        )
