@@ -64,7 +64,8 @@ gates: $(BIN)/activate
 # Benchmark (issue 6): seeds bench/results/db/ once per size, serves with gunicorn in
 # production mode, measures with wrk against /healthz; table printed, JSON in bench/results/.
 # BENCH_PLOTS=100000 for province scale; BENCH_DURATION seconds per endpoint;
-# BENCH_ARGS for more (e.g. --sweep, --reseed, --skip-writes; see bench/run.py --help).
+# BENCH_ARGS for more (e.g. --sweep, --mix, --reseed, --skip-writes; see bench/run.py --help);
+# --mix adds what users do (random URLs per class, cold vs realistic with a writer; issue 19).
 BENCH_PLOTS ?= 1000
 BENCH_DURATION ?= 10
 BENCH_ARGS ?=

@@ -30,33 +30,37 @@ bench_cli = AppGroup("bench", help="性能基准 / benchmark: seed data, count S
 @click.option("--plots", type=click.IntRange(1), required=True)
 @click.option("--samples-per-plot", type=click.IntRange(0), default=20, show_default=True)
 @click.option("--events", type=click.IntRange(0), default=None, help="ledger events (≈30 per plot)")
-@click.option("--townships", type=click.IntRange(1), default=None)
+@click.option("--townships", type=click.IntRange(1), default=None, help="per county")
+@click.option("--counties", type=click.IntRange(1), default=10, show_default=True,
+              help="COUNTY_CODE's, then its prefecture's and province's (served)")  # fmt: skip
 @click.option("--seed", "seed_", type=int, default=2026, show_default=True)
 @click.option("--batch", type=click.IntRange(100), default=10_000, show_default=True)
 @click.option("--canon", type=click.Choice(["fast", "rfc8785"]), default="fast", show_default=True,
               help="fast: C json encoder where it equals RFC 8785 (spot-checked)")  # fmt: skip
 @click.option("--no-analyze", is_flag=True)
 @click.option("--json", "as_json", is_flag=True, help="print the result as one JSON line")
-def seed_command(plots, samples_per_plot, events, townships, seed_, batch, canon, no_analyze,
-                 as_json):  # fmt: skip
+def seed_command(plots, samples_per_plot, events, townships, counties, seed_, batch, canon,
+                 no_analyze, as_json):  # fmt: skip
     """Fill an EMPTY database with N plots in every state, samples and a verifying ledger."""
 
     def log(msg):
         click.echo(msg, err=as_json)
 
     result = seed_database(plots, samples_per_plot=samples_per_plot, events=events,
-                           townships=townships, seed=seed_, batch=batch, canon=canon,
-                           analyze=not no_analyze, log=log)  # fmt: skip
+                           townships=townships, counties=counties, seed=seed_, batch=batch,
+                           canon=canon, analyze=not no_analyze, log=log)  # fmt: skip
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))
         return
-    click.echo(f"已生成 {result['plots']} 个地块（{result['townships']} 个乡镇），"
+    click.echo(f"已生成 {result['plots']} 个地块（{len(result['counties'])} 个县、"
+               f"{result['townships']} 个乡镇：{'、'.join(result['counties'])}），"
                f"{result['events']} 个台账事件，链头 {result['head']}")  # fmt: skip
     for table, n in sorted(result["rows"].items()):
         click.echo(f"  {table:<18}{n:>10}")
     for name, seconds in result["timings"].items():
         click.echo(f"  {name:<24}{seconds:>8} s")
-    click.echo(f"所有用户密码均为 {BENCH_PASSWORD}（如 env_officer）")
+    click.echo(f"所有用户密码均为 {BENCH_PASSWORD}（如 env_officer；其他县 env_<县代码>，"
+               f"州 env_<州代码>，见 bench/README.md）")  # fmt: skip
 
 
 # ---------------------------------------------------------------- targets
@@ -64,9 +68,10 @@ def seed_command(plots, samples_per_plot, events, townships, seed_, batch, canon
 
 def targets() -> dict:
     """What the HTTP benchmark requests: the biggest township, a plot in works with a
-    notice board (its page, its notice PDF, its case), the sizes of the data."""
-    from app.models import Case, Filing, LedgerEvent, Sample, Site
-    from app.services import public
+    notice board (its page, its notice PDF, its case; in the home county when it has
+    one), an environment officer of that plot's county, the sizes of the data."""
+    from app.models import Case, Filing, LedgerEvent, Sample, Site, User
+    from app.services import public, regions
 
     township, count = db.session.execute(
         select(Site.township, func.count())
@@ -77,24 +82,34 @@ def targets() -> dict:
         .limit(1)
     ).one()
     with_notice = (
-        select(Case.id, Site.code)
+        select(Case.id, Site.code, Site.county_code)
         .join(Site, Site.id == Case.site_id)
         .where(Case.state == "works",
                select(Filing.id).where(Filing.case_id == Case.id,
                                        Filing.kind == "works_notice").exists())
         .order_by(Case.id)
     )  # fmt: skip
-    rows = db.session.execute(with_notice.limit(1000)).all()
-    case_id, code = rows[len(rows) // 2] if rows else (None, None)
+    home = current_app.config["COUNTY_CODE"]
+    rows = db.session.execute(with_notice.where(Site.county_code == home).limit(1000)).all()
+    rows = rows or db.session.execute(with_notice.limit(1000)).all()
+    case_id, code, county = rows[len(rows) // 2] if rows else (None, None, home)
+    officer = db.session.scalar(
+        select(User.username)
+        .where(User.role == "bureau", User.department == "environment",
+               User.region_code == county)
+        .order_by(User.id)
+        .limit(1)
+    )  # fmt: skip
     return {
         "township": township,
         "township_public_plots": count,
         "township_pages": max(1, math.ceil(count / 20)),
         "site_code": code,
         "case_id": case_id,
-        "officer": "env_officer",
+        "officer": officer or "env_officer",
         "password": BENCH_PASSWORD,
         "plots": db.session.scalar(select(func.count()).select_from(Site)),
+        "counties": len(regions.served()),
         "samples": db.session.scalar(select(func.count()).select_from(Sample)),
         "events": db.session.scalar(select(func.max(LedgerEvent.seq))) or 0,
     }
@@ -104,6 +119,121 @@ def targets() -> dict:
 def targets_command():
     """Print the benchmark's URLs' parameters as JSON."""
     click.echo(json.dumps(targets(), ensure_ascii=False))
+
+
+# ---------------------------------------------------------------- the mix (issue 19)
+
+
+def mix_data(cases: int = 5000, seed: int = 19) -> dict:
+    """The real values ``bench/mix.py`` draws its requests from: every public plot
+    (code, county, township, state, name, address, pollutants with an exceeding sample
+    on its current case: what the register filters on), the public plots with a notice
+    board, up to ``cases`` current cases of the benchmarked officer's county, that
+    county's desk counts (queue per stage, open and overdue deadlines), and who the
+    writer logs in as (a landholder, a surveying unit, the home county's officers)."""
+    from app.models import Case, Deadline, Filing, Sample, Site, User
+    from app.services import clock, public
+
+    t = targets()
+    rng = random.Random(seed)
+    exceeding = ("above_screening", "above_intervention")  # public.register.EXCEEDING
+    pollutants: dict[int, list[str]] = {}
+    for case_id, key in db.session.execute(
+        select(Sample.case_id, Sample.pollutant_key)
+        .join(Site, Site.current_case_id == Sample.case_id)
+        .where(public.is_public(), Sample.level.in_(exceeding))
+        .distinct()
+    ):
+        pollutants.setdefault(case_id, []).append(key)
+    plots = [
+        [code, county, township, state, name, address, sorted(pollutants.get(case_id, []))]
+        for code, county, township, state, name, address, case_id in db.session.execute(
+            select(Site.code, Site.county_code, Site.township, Case.state, Site.name,
+                   Site.address, Case.id)
+            .join(Case, Case.id == Site.current_case_id)
+            .where(public.is_public())
+            .order_by(Site.code)
+        )
+    ]  # fmt: skip
+    notice_codes = db.session.scalars(
+        select(Site.code)
+        .where(
+            public.is_public(),
+            select(Filing.id)
+            .where(Filing.case_id == Site.current_case_id, Filing.kind == "works_notice")
+            .exists(),
+        )
+        .order_by(Site.code)
+    ).all()
+    officer = db.session.scalar(select(User).where(User.username == t["officer"]))
+    county = officer.region_code
+    case_ids = db.session.scalars(
+        select(Site.current_case_id).where(Site.county_code == county).order_by(Site.id)
+    ).all()
+    if len(case_ids) > cases:
+        case_ids = sorted(rng.sample(case_ids, cases))
+    waiting = ("survey_review", "risk_assessment_review", "plan_review", "evaluation_review",
+               "listed")  # app/review/routes.py WAITING_STATES  # fmt: skip
+    queue = dict(
+        db.session.execute(
+            select(Case.state, func.count())
+            .join(Site, Site.id == Case.site_id)
+            .where(Case.state.in_(waiting), Site.county_code == county)
+            .group_by(Case.state)
+        ).all()
+    )
+    open_deadlines = (
+        select(func.count())
+        .select_from(Deadline)
+        .where(Deadline.closed_on.is_(None), Deadline.county_code == county)
+    )
+    home = current_app.config["COUNTY_CODE"]
+
+    def username(where) -> str | None:
+        return db.session.scalar(select(User.username).where(where).order_by(User.id).limit(1))
+
+    surveyor = db.session.scalar(
+        select(User).where(User.role == "contractor", User.username.like("sv%")).order_by(User.id)
+    )
+    townships = db.session.scalars(
+        select(Site.township).where(Site.county_code == home).distinct().order_by(Site.township)
+    ).all()
+    bureau = (User.role == "bureau") & (User.region_code == home)
+    return {
+        "officer": t["officer"],
+        "officer_county": county,
+        "password": t["password"],
+        "plots": plots,
+        "notice_codes": notice_codes,
+        "case_ids": case_ids,
+        "desk": {
+            "queue": {s: queue.get(s, 0) for s in waiting},
+            "open_deadlines": db.session.scalar(open_deadlines),
+            "overdue_deadlines": db.session.scalar(
+                open_deadlines.where(Deadline.due < clock.today())
+            ),
+        },
+        "writer": {
+            "landholder": username(User.username.like("lh%") & (User.role == "landholder")),
+            "surveyor_credit_code": surveyor.party.credit_code if surveyor else None,
+            "env_officer": username(bureau & (User.department == "environment")),
+            "nr_officer": username(bureau & (User.department == "natural_resources")),
+            "townships": list(townships) or ["章凤镇"],
+        },
+    }
+
+
+@bench_cli.command("mixdata")
+@click.option("--out", type=click.Path(dir_okay=False), required=True)
+@click.option("--cases", type=click.IntRange(1), default=5000, show_default=True)
+def mixdata_command(out, cases):
+    """Write the values the request mix draws from (JSON; see bench/mix.py)."""
+    data = mix_data(cases)
+    with open(out, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, ensure_ascii=False)
+    click.echo(json.dumps({"out": out, "public_plots": len(data["plots"]),
+                           "notice_codes": len(data["notice_codes"]),
+                           "case_ids": len(data["case_ids"])}))  # fmt: skip
 
 
 def endpoints(t: dict) -> list[dict]:

@@ -37,6 +37,10 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: bench/ is on the path, not the project
+    sys.path.insert(0, str(ROOT))
+from bench import mix  # noqa: E402 (after the path is set)
+
 BENCH = ROOT / "bench"
 RESULTS = BENCH / "results"
 BIN = ROOT / ".venv" / "bin"
@@ -125,6 +129,7 @@ class Bench:
             "started": datetime.now(UTC).isoformat(timespec="seconds"),
             "settings": {
                 "duration_s": args.duration,
+                "mix": bool(args.mix or args.mix_only),
                 "wrk": f"-t{args.wrk_threads} -c{args.connections} -d{args.duration}s --latency",
                 "workers": args.workers,
                 "worker_class": args.worker_class,
@@ -178,7 +183,7 @@ class Bench:
             t = last_json(self.flask("bench", "targets", timeout=600))
         except Exception:  # noqa: BLE001 (anything wrong: seed afresh)
             return False
-        if t.get("plots", 0) < self.args.plots:
+        if t.get("plots", 0) < self.args.plots or t.get("counties", 1) != self.args.counties:
             return False
         self.flask("db", "upgrade")  # the app may have new migrations since the seed
         log(f"using the seeded database {self.url} ({t['plots']} plots)")
@@ -189,7 +194,7 @@ class Bench:
         log(f"seeding {a.plots} plots into {self.url} …")
         self.flask("db", "upgrade")
         cmd = ["bench", "seed", "--plots", str(a.plots), "--samples-per-plot",
-               str(a.samples_per_plot), "--json"]  # fmt: skip
+               str(a.samples_per_plot), "--counties", str(a.counties), "--json"]  # fmt: skip
         if a.events is not None:
             cmd += ["--events", str(a.events)]
         proc = subprocess.Popen([*FLASK, *cmd], cwd=ROOT, env=self.env, stdout=subprocess.PIPE,
@@ -217,7 +222,7 @@ class Bench:
 
     # ---------------------------------------------------------------- server
 
-    def start_server(self, workers: int, worker_class: str, threads: int):
+    def start_server(self, workers: int, worker_class: str, threads: int, env=None):
         port = self.args.port or _free_port()
         cmd = [str(BIN / "gunicorn"), "-w", str(workers), "-k", worker_class, "-b",
                f"127.0.0.1:{port}", "--error-logfile", str(RESULTS / "gunicorn.log"),
@@ -225,7 +230,7 @@ class Bench:
         if worker_class == "gthread":
             cmd += ["--threads", str(threads)]
         cmd.append("wsgi:app")
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL,
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env or self.env, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
         deadline = time.time() + 60
         while time.time() < deadline:
@@ -282,11 +287,15 @@ class Bench:
             raise RuntimeError(f"token failed: HTTP {status}")
         return cookie, "Bearer " + json.loads(body)["token"]
 
-    def wrk(self, port, path, duration, auth_env) -> dict:
+    def wrk(self, port, path, duration, auth_env, requests_file=None) -> dict:
+        """wrk on one URL (report.lua), or on the random lines of a mix file (mix.lua)."""
         a = self.args
+        script = "mix.lua" if requests_file else "report.lua"
         cmd = ["wrk", f"-t{a.wrk_threads}", f"-c{a.connections}", f"-d{duration}s", "--latency",
-               "--timeout", "10s", "-s", str(BENCH / "report.lua"),
+               "--timeout", "10s", "-s", str(BENCH / script),
                f"http://127.0.0.1:{port}{path}"]  # fmt: skip
+        if requests_file:
+            cmd += ["--", str(requests_file)]
         proc = subprocess.run(cmd, env={**os.environ, **auth_env}, capture_output=True,
                               text=True, check=True)  # fmt: skip
         return last_json(proc.stdout)
@@ -348,6 +357,146 @@ class Bench:
         return {"endpoints": out, "healthz_mean_rps": base, "worker_rss_mb": rss,
                 "workers": workers, "worker_class": worker_class, "threads": threads}  # fmt: skip
 
+    # ---------------------------------------------------------------- what users do
+
+    def measure_mix(self) -> dict:
+        """Issue 19: random requests of each class, then all classes mixed, on the cold
+        path (no kept answers, no writes) and on the realistic one (kept answers on, one
+        write a second through the API, on a scratch copy), each with /healthz."""
+        a = self.args
+        folder = RESULTS / "mix"
+        folder.mkdir(exist_ok=True)
+        data_path = folder / f"data-{a.db}-{self.suffix}.json"
+        log("mix: collecting the real values (flask bench mixdata) …")
+        self.flask("bench", "mixdata", "--out", str(data_path))
+        data = json.loads(data_path.read_text())
+        requests = mix.draw_requests(data, a.mix_requests)
+        files = mix.write_request_files(requests, folder / f"{a.db}-{self.suffix}")
+        out = {
+            "shares": mix.mix_shares(data),
+            "drawn": mix.summarize(requests),
+            "data": {"public_plots": len(data["plots"]), "notice_codes": len(data["notice_codes"]),
+                     "case_ids": len(data["case_ids"]), "officer": data["officer"]},
+            "duration_s": a.mix_duration,
+            "proxy_fix_x_for": 1,
+        }  # fmt: skip
+        # Behind the county's reverse proxy every visitor has its own address (the per-address
+        # limit on rendering notice PDFs is then per visitor, as in production).
+        cold = {**self.env, "RESPONSE_CACHE_MB": "0", "PROXY_FIX_X_FOR": "1"}
+        out["cold"] = self._mix_path("cold", cold, files, data, data_path, writer=False)
+        env, drop = self.scratch_env()
+        try:
+            real = {**env, "PROXY_FIX_X_FOR": "1"}
+            real.pop("RESPONSE_CACHE_MB", None)
+            if a.cache_mb:
+                real["RESPONSE_CACHE_MB"] = str(a.cache_mb)
+            out["realistic"] = self._mix_path("realistic", real, files, data, data_path,
+                                              writer=True)  # fmt: skip
+        finally:
+            drop()
+        return out
+
+    def _mix_path(self, label, env, files, data, data_path, writer) -> dict:
+        a = self.args
+        cache = env.get("RESPONSE_CACHE_MB")
+        describe = ("kept answers off, no writes" if cache == "0" else
+                    (f"kept answers on ({cache} MB)" if cache else
+                     "kept answers on (RESPONSE_CACHE_MB unset: the app's default)")
+                    + (f", a write every {a.writer_interval:g} s" if writer else ""))  # fmt: skip
+        log(f"mix, {label} path: {describe}")
+        proc, port = self.start_server(a.workers, a.worker_class, a.threads, env=env)
+        wproc = None
+        runs: dict = {}
+        result = {"label": label, "describe": describe, "runs": runs}
+        try:
+            cookie, bearer = self.login(port, data["officer"], data["password"])
+            auth_env = {"BENCH_COOKIE": cookie, "BENCH_AUTH": bearer}
+            headers = {"session": {"Cookie": cookie}, "bearer": {"Authorization": bearer}}
+            result["preflight"] = self._preflight(port, files, headers)
+            if writer:
+                wproc = subprocess.Popen(
+                    [sys.executable, str(BENCH / "mix.py"), "writer", "--port", str(port),
+                     "--data", str(data_path), "--interval", str(a.writer_interval)],
+                    cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                )  # fmt: skip
+                self._await_writes(port, wproc)
+            order = [("healthz", None), *[(n, files[n]) for n in files], ("healthz_end", None)]
+            for name, path in order:
+                target = "/healthz" if path is None else ""
+                self.wrk(port, target, a.warmup, auth_env, path)  # workers warm, caches filled
+                load_before = os.getloadavg()[0]
+                r = self.wrk(port, target, a.mix_duration, auth_env, path)
+                r["load_avg"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
+                runs[name] = r
+                log(f"  {name:<12} {r['rps']:>9.1f} req/s  p50 {r['p50_ms']:>8.2f} ms  "
+                    f"p99 {r['p99_ms']:>8.2f} ms"
+                    + (f"  ERRORS {r['errors']}" if any(r["errors"].values()) else ""))  # fmt: skip
+            result["worker_rss_mb"] = self.worker_rss(proc.pid)
+        finally:
+            if wproc is not None:
+                result["writer"] = self._stop_writer(wproc)
+            self.stop_server(proc)
+        base = (runs["healthz"]["rps"] + runs["healthz_end"]["rps"]) / 2
+        for r in runs.values():
+            r["ratio"] = round(r["rps"] / base, 4) if base else None
+        result["healthz_mean_rps"] = base
+        shares = mix.mix_shares(data)
+        if all(runs.get(c, {}).get("rps") for c in shares):
+            result["mix_predicted_rps"] = round(
+                1 / sum(share / runs[c]["rps"] for c, share in shares.items()), 1
+            )
+        return result
+
+    def _preflight(self, port, files, headers) -> dict:
+        """A few requests of each file before measuring: any status but 200 is reported
+        (a drawn URL that 404s or 400s would measure an error page)."""
+        out = {}
+        for name, path in files.items():
+            statuses: dict[str, int] = {}
+            for line in path.read_text().splitlines()[:12]:
+                kind, xff, url = line.split("\t")
+                status = self.request(port, url, headers={"X-Forwarded-For": xff,
+                                                          **headers.get(kind, {})})[0]  # fmt: skip
+                statuses[str(status)] = statuses.get(str(status), 0) + 1
+                if status != 200:
+                    log(f"  preflight {name}: HTTP {status} for {url}")
+            out[name] = statuses
+        return out
+
+    def _await_writes(self, port, wproc, timeout: float = 60) -> None:
+        """Until the writer has moved the ledger head (it logs in first)."""
+
+        def head():
+            status, _, body = self.request(port, "/api/v1/public/ledger/head")
+            return json.loads(body)["seq"] if status == 200 else None
+
+        start = head()
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if wproc.poll() is not None:
+                raise RuntimeError("the writer stopped:\n" + wproc.stderr.read()[-3000:])
+            if head() != start:
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"the writer moved no ledger event in {timeout:.0f} s")
+
+    def _stop_writer(self, wproc) -> dict:
+        if wproc.poll() is None:
+            wproc.send_signal(signal.SIGTERM)
+        try:
+            stdout, stderr = wproc.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            wproc.kill()
+            stdout, stderr = wproc.communicate()
+        try:
+            w = last_json(stdout)
+        except RuntimeError:
+            return {"writes": 0, "by_kind": {}, "errors": 1, "seconds": 0,
+                    "error_samples": [f"the writer gave no result: {stderr[-500:]}"],
+                    "write_p50_ms": None, "write_max_ms": None}  # fmt: skip
+        log(f"  writer: {w['writes']} writes, {w['errors']} errors, ledger head {w['ledger_head']}")
+        return w
+
     # ---------------------------------------------------------------- scratch copy
 
     def scratch_env(self) -> tuple[dict, callable]:
@@ -375,6 +524,9 @@ class Bench:
         self.result["endpoints"] = endpoints
         log(f"targets: township {t['township']} ({t['township_public_plots']} public plots, "
             f"{t['township_pages']} pages), plot {t['site_code']}, case {t['case_id']}")  # fmt: skip
+        if a.mix_only:  # issue 19 alone: the mix, nothing else
+            self.result["mix"] = self.measure_mix()
+            return self.finish()
         log("SQL statements per request …")
         self.result["sql"] = last_json(self.flask("bench", "sqlcount"))["statements"]
         if not a.skip_http:
@@ -404,6 +556,12 @@ class Bench:
                 drop()
         log("PDFs …")
         self.result["pdf"] = last_json(self.flask("bench", "pdf", check=False) or "{}")
+        if a.mix and not a.skip_http:
+            self.result["mix"] = self.measure_mix()
+        return self.finish()
+
+    def finish(self) -> dict:
+        a = self.args
         self.result["machine"].update(cpu_probe_ms_end=cpu_probe(),
                                       load_avg_end=[round(x, 2) for x in os.getloadavg()])  # fmt: skip
         self.result["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
@@ -564,6 +722,8 @@ def render(r: dict) -> str:
                      f"1,000-plot register PDF: {show(p.get('register_pdf', 'not available yet'))}; "
                      f"notice PDF in-process: "
                      f"{show(p['notice_pdf_in_process']) if 'notice_pdf_in_process' in p else '-'}")  # fmt: skip
+    if r.get("mix"):
+        lines.append(mix.render(r["mix"]))
     return "\n".join(lines)
 
 
@@ -590,6 +750,7 @@ def main(argv=None) -> int:
     p.add_argument("--plots", type=int, default=int(os.environ.get("BENCH_PLOTS", 1000)))
     p.add_argument("--samples-per-plot", type=int, default=20)
     p.add_argument("--events", type=int, default=None)
+    p.add_argument("--counties", type=int, default=10, help="counties the plots spread over")
     p.add_argument("--reseed", action="store_true", help="seed afresh even if a database exists")
     p.add_argument("--duration", type=int, default=int(os.environ.get("BENCH_DURATION", 10)))
     p.add_argument("--warmup", type=int, default=2, help="seconds of wrk before each measurement")
@@ -611,6 +772,20 @@ def main(argv=None) -> int:
         default=None,
         help="RESPONSE_CACHE_MB for the server (0: no kept answers, the cold path)",
     )
+    p.add_argument(
+        "--mix",
+        action="store_true",
+        help="also measure what users do (issue 19): random URLs per class and mixed, cold "
+        "path and realistic path (kept answers on, a writer); see bench/README.md",
+    )
+    p.add_argument("--mix-only", action="store_true", help="only the mix (no fixed URLs, "
+                   "no SQL counts, verify, writes or PDFs)")  # fmt: skip
+    p.add_argument("--mix-duration", type=int, default=None,
+                   help="seconds per mix run (default: --duration)")  # fmt: skip
+    p.add_argument("--mix-requests", type=int, default=20_000,
+                   help="requests drawn per class for the mix files")  # fmt: skip
+    p.add_argument("--writer-interval", type=float, default=1.0,
+                   help="seconds between the writer's writes on the realistic path")  # fmt: skip
     p.add_argument("--skip-http", action="store_true")
     p.add_argument("--skip-writes", action="store_true")
     p.add_argument("--screen-rows", type=int, default=100_000)
@@ -619,6 +794,8 @@ def main(argv=None) -> int:
     p.add_argument("--compare", nargs="+", metavar="RESULT_JSON")
     p.add_argument("--render", metavar="RESULT_JSON", help="print the table of a results file")
     args = p.parse_args(argv)
+    if args.mix_duration is None:
+        args.mix_duration = args.duration
     if args.compare:
         print(compare(args.compare))
         return 0

@@ -1,4 +1,5 @@
-"""The benchmark's seeder (issue 6): fills an EMPTY database with a province-sized county.
+"""The benchmark's seeder (issue 6): fills an EMPTY database with a province's worth of plots
+over several counties (issue 18; which ones and their officers: ``bench/seed_counties.py``).
 
 Plots in every lifecycle state, their filings, screened samples, reviews, manifests and a
 ledger whose hash chain verifies. It writes rows in bulk (COPY on PostgreSQL, executemany
@@ -29,6 +30,7 @@ from sqlalchemy import func, select, text
 from app.extensions import db
 from app.services.ledger import canonical
 from app.services.workdays import add_workdays
+from bench import seed_counties
 from workflows import PUBLIC_STATES
 from workflows import deadlines as deadline_rules
 from workflows import decisions as decision_rules
@@ -74,7 +76,6 @@ TRIGGERS = (("use_change", 60), ("land_recovery", 25), ("key_enterprise", 10),
             ("agricultural_conversion", 5))  # fmt: skip
 SURNAMES = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦许何吕施张孔曹严华金魏陶姜刀岳排段"
 GIVEN = ("建国", "思远", "立群", "振华", "明", "丽", "强", "海燕", "志刚", "晓东", "云", "华")
-SYLLABLES = "景勐芒瑞盈陇城弄户拉章凤清平护国王子树邦南勐约户撒勐卯弄岛畹町遮放轩岗江东"
 
 # Pollutants a survey typically measures, with how often (metals in nearly every sample).
 POLLUTANT_WEIGHTS = {
@@ -205,8 +206,8 @@ class _Plot:
 class Seeder:
     """Fills an empty database; see the module docstring."""
 
-    def __init__(self, *, plots, samples_per_plot=20, events=None, townships=None, seed=2026,
-                 batch=10_000, canon="fast", log=None, end=None):  # fmt: skip
+    def __init__(self, *, plots, samples_per_plot=20, events=None, townships=None, counties=10,
+                 seed=2026, batch=10_000, canon="fast", log=None, end=None):  # fmt: skip
         self.n = plots
         self.samples_total = plots * samples_per_plot
         self.events_target = events if events is not None else plots * 30
@@ -216,13 +217,11 @@ class Seeder:
         self.log = log or (lambda msg: None)
         self.end = end or (datetime.now(UTC) - timedelta(days=1))
         self.first = datetime(2019, 1, 7, 1, 30, tzinfo=UTC)
-        self.county = current_app.config["COUNTY_NAME"]
-        self.county_code = current_app.config["COUNTY_CODE"]
+        self.county_code = current_app.config["COUNTY_CODE"]  # of the parties' credit codes
         self.rng = random.Random(seed)
-        self.n_townships = townships or (9 if plots <= 20_000 else max(9, plots // 1000))
+        self.n_counties, self.n_townships = counties, townships
         self.ids: Counter = Counter()
-        self.decision_seqs: Counter = Counter()  # (kind, year) -> last number issued
-        self.prefix = current_app.config["DECISION_PREFIX"]
+        self.decision_seqs: Counter = Counter()  # (county, kind, year) -> last number issued
         self.seq = 0
         self.prev = "0" * 64
         self.canon_checked = 0
@@ -244,23 +243,6 @@ class Seeder:
 
     def _name(self, rng) -> str:
         return rng.choice(SURNAMES) + rng.choice(GIVEN)
-
-    def _townships(self) -> list[tuple[str, float, float, float]]:
-        """(name, lat, lon, weight): Longchuan's nine, then generated ones (Zipf weights,
-        so the largest townships hold thousands of plots, as county seats do)."""
-        from app.demo import TOWNSHIPS
-
-        out = [(name, lat, lon) for name, (lat, lon) in TOWNSHIPS.items()]
-        rng = random.Random(self.seed + 1)
-        seen = {name for name, _, _ in out}
-        while len(out) < self.n_townships:
-            name = rng.choice(SYLLABLES) + rng.choice(SYLLABLES) + rng.choice(("镇", "乡", "街道"))
-            if name in seen:
-                continue
-            seen.add(name)
-            out.append((name, rng.uniform(21.5, 28.5), rng.uniform(97.6, 105.5)))
-        out = out[: self.n_townships]
-        return [(name, lat, lon, 1.0 / (k + 1)) for k, (name, lat, lon) in enumerate(out)]
 
     # ---------------------------------------------------------------- ledger
 
@@ -330,7 +312,7 @@ class Seeder:
             ("facility", max(1, n // 2000), "91", "F", "enterprise", "facility", "fc", "水泥窑协同处置有限公司{k}"),
             ("banned", max(1, n // 5000), "91", "X", "enterprise", None, "", "速检环境咨询有限公司{k}"),
         )  # fmt: skip
-        townships = [t[0] for t in self.townships]
+        townships = [t[0] for c in self.counties.seeded for t in c.townships]
         ban_until = date(2030, 12, 31)
         ban_reason = "在地块调查报告中篡改检测数据，出具虚假报告（土壤污染防治法第九十条）"
         for group, count, prefix, letter, kind, role, user_prefix, pattern in groups:
@@ -355,14 +337,13 @@ class Seeder:
                     username = f"{user_prefix}{k:06d}"
                     self.users[group].append(self._user(at, username, role, party, None,
                                                         password_hash, f"{name[:6]} 经办人"))  # fmt: skip
-        officers = [("env_officer", "environment"), ("nr_officer", "natural_resources")]
-        for k in range(1, max(1, n // 10_000) + 1):
-            officers += [(f"env{k:02d}", "environment"), (f"nr{k:02d}", "natural_resources")]
-        self.env_officers, self.nr_officers = [], []
-        for username, dept in officers:
-            user = self._user(at, username, "bureau", None, dept, password_hash,
-                              f"{'生态环境' if dept == 'environment' else '自然资源'}局 {username}")  # fmt: skip
-            (self.env_officers if dept == "environment" else self.nr_officers).append(user)
+        self.officers: dict[str, tuple[list, list]] = {}  # county code -> (env, nr)
+        roster = seed_counties.officers(self.counties, extra=max(1, n // 10_000))
+        for username, dept, region, display in roster:
+            user = self._user(at, username, "bureau", None, dept, password_hash, display, region)
+            env, nr = self.officers.setdefault(region, ([], []))
+            (env if dept == "environment" else nr).append(user)
+        self.env_officers = self.officers[self.counties.seeded[0].code][0]  # the home county's
         self.admin = self._user(at, "admin", "admin", None, None, password_hash, "系统管理员")
         ban_at = self.first + timedelta(days=200)
         for party in self.parties["banned"]:
@@ -374,11 +355,11 @@ class Seeder:
             self.banned.append((ban_at, party, ban_until, ban_reason))
         self.writer.flush()
 
-    def _user(self, at, username, role, party, department, password_hash, display):
+    def _user(self, at, username, role, party, department, password_hash, display, region=None):
         uid = self.next_id("users")
         self.writer.add("users", {
             "id": uid, "username": username, "password_hash": password_hash, "role": role,
-            "department": department, "county": self.county if role == "bureau" else None,
+            "department": department, "region_code": region,
             "display_name": display, "party_id": party[0] if party else None, "active": True,
             "created_at": at,
         })  # fmt: skip
@@ -542,8 +523,8 @@ class Seeder:
         from app.services import auth
 
         t0 = time.perf_counter()
+        self.counties = seed_counties.setup(self.n_counties, self.n, self.n_townships, self.seed)
         self.writer = BulkWriter(db.engine, self.batch)
-        self.townships = self._townships()
         self.banned: list = []
         password_hash = auth.hash_password(BENCH_PASSWORD)  # hashed once, reused for all users
         self.cast(password_hash)
@@ -634,7 +615,8 @@ class Seeder:
         timings["total_s"] = round(time.perf_counter() - t0, 2)
         return {
             "plots": self.n,
-            "townships": len(self.townships),
+            "counties": [c.code for c in self.counties.seeded],
+            "townships": sum(len(c.townships) for c in self.counties.seeded),
             "rows": dict(self.writer.counts),
             "events": self.seq,
             "head": self.prev,
@@ -667,11 +649,11 @@ class Seeder:
                     ))  # fmt: skip
             conn.execute(text("UPDATE locks SET counter = :n WHERE name = 'ledger'"),
                          {"n": self.seq})  # fmt: skip
-            for (kind, year), last in sorted(self.decision_seqs.items()):
+            for (county, kind, year), last in sorted(self.decision_seqs.items()):
                 conn.execute(
                     text("INSERT INTO decision_sequences (county, kind, year, last) "
                          "VALUES (:county, :kind, :year, :last)"),
-                    {"county": self.county_code, "kind": kind, "year": year, "last": last},
+                    {"county": county, "kind": kind, "year": year, "last": last},
                 )  # fmt: skip
 
     # ---------------------------------------------------------------- one plot
@@ -743,7 +725,7 @@ class Seeder:
             else:
                 due = day + timedelta(days=rule.default)
             if due is not None:
-                p.clocks.append({"case_id": p.case_id, "county": self.county, "kind": o.kind,
+                p.clocks.append({"case_id": p.case_id, "county_code": p.county.code, "kind": o.kind,
                                  "owner": o.owner, "due": due, "opened_on": day, "opened_seq": None,
                                  "closed_on": None, "closed_seq": None, "met": None})  # fmt: skip
 
@@ -773,13 +755,13 @@ class Seeder:
             })  # fmt: skip
         detail = {"round": review_round, "comment": comment, "department": actor[4]}
         kind = decision_rules.kind_of(action, from_state, to_state)
-        if kind is not None:  # services.decisions.issue; numbers are per kind and year
-            self.decision_seqs[kind, day.year] += 1
-            seq = self.decision_seqs[kind, day.year]
-            number = decision_rules.number_text(self.prefix, kind, day.year, seq)
+        if kind is not None:  # services.decisions.issue; numbers per county, kind and year
+            self.decision_seqs[p.county.code, kind, day.year] += 1
+            seq = self.decision_seqs[p.county.code, kind, day.year]
+            number = decision_rules.number_text(p.county.prefix, kind, day.year, seq)
             self.writer.add("decisions", {
                 "id": self.next_id("decisions"), "case_id": p.case_id,
-                "county": self.county_code, "kind": kind, "year": day.year, "seq": seq,
+                "county": p.county.code, "kind": kind, "year": day.year, "seq": seq,
                 "number": number, "action": action, "from_state": from_state,
                 "to_state": to_state, "decided_on": day, "review_id": review_id,
                 "event_seq": None, "provincial_number": None, "provincial_date": None,
@@ -829,10 +811,12 @@ class Seeder:
 
     def _step_register(self, p: _Plot, at, _arg) -> None:
         rng = p.rng
-        name_t, lat0, lon0, _ = rng.choices(self.townships, [t[3] for t in self.townships])[0]
+        seeded = self.counties.seeded
+        p.county = county = rng.choices(seeded, [c.weight for c in seeded])[0]
+        name_t, lat0, lon0, _ = rng.choices(county.townships, [t[3] for t in county.townships])[0]
         p.site_id = self.next_id("sites")
         p.case_id = self.next_id("cases")
-        p.code = f"{self.county_code}-{at.year}-{p.site_id:05d}"
+        p.code = f"{county.code}-{at.year}-{p.site_id:05d}"
         use = _weighted(rng, PLANNED_USES)
         from app.services.sites import land_category
 
@@ -845,12 +829,12 @@ class Seeder:
         outer = ring[:-1]
         p.backgrounds = {"arsenic": 48.0} if rng.random() < 0.05 else None
         industry = rng.choice(INDUSTRIES)
-        p.address = f"{self.county}{name_t}{rng.choice(ROADS)}{rng.randint(1, 399)}号"
+        p.address = f"{county.name}{name_t}{rng.choice(ROADS)}{rng.randint(1, 399)}号"
         p.township = name_t
         holder, holder_user = p.landholder
         p.site_row = {
             "id": p.site_id, "code": p.code, "name": f"{name_t}原{industry}厂地块（{p.site_id}）",
-            "county": self.county, "township": name_t, "address": p.address,
+            "county_code": county.code, "township": name_t, "address": p.address,
             "area_m2": Decimal(str(round(rng.uniform(1500, 120_000), 2))), "planned_use": use,
             "land_category": p.category, "former_industry": industry,
             "trigger": _weighted(rng, TRIGGERS),
@@ -938,13 +922,18 @@ class Seeder:
         )
         self._act(p, at, actor, "submit", to)
 
+    def _env(self, p: _Plot) -> tuple:
+        """An environment officer of the plot's county (who alone may act on it)."""
+        return p.rng.choice(self.officers[p.county.code][0])
+
     def _step_cosign(self, p: _Plot, at, _arg) -> None:
-        self._act(p, at, p.rng.choice(self.nr_officers), "cosign", p.state, "自然资源部门会审同意")
+        officer = p.rng.choice(self.officers[p.county.code][1])  # natural resources
+        self._act(p, at, officer, "cosign", p.state, "自然资源部门会审同意")
 
     def _step_return(self, p: _Plot, at, _arg) -> None:
         back = {"survey_review": "survey", "risk_assessment_review": "risk_assessment",
                 "plan_review": "plan_filing", "evaluation_review": "evaluation"}[p.state]  # fmt: skip
-        self._act(p, at, p.rng.choice(self.env_officers), "return", back,
+        self._act(p, at, self._env(p), "return", back,
                   "材料不完整，请补充后重新提交")  # fmt: skip
 
     def _step_approve(self, p: _Plot, at, _arg) -> None:
@@ -959,7 +948,7 @@ class Seeder:
             to, comment = ("transfer_reporting" if p.offsite else "works"), "修复方案予以备案"
         else:
             to, comment = "released", "效果评估达标，移出名录"
-        self._act(p, at, p.rng.choice(self.env_officers), "approve", to, comment)
+        self._act(p, at, self._env(p), "approve", to, comment)
 
     def _step_risk_report(self, p: _Plot, at, acceptable) -> None:
         rng = p.rng
@@ -979,11 +968,11 @@ class Seeder:
                      docs=["土壤污染风险评估报告.pdf"])  # fmt: skip
 
     def _step_require_control(self, p: _Plot, at, _arg) -> None:
-        self._act(p, at, p.rng.choice(self.env_officers), "require_control", "risk_control",
+        self._act(p, at, self._env(p), "require_control", "risk_control",
                   "暂不开发，实施风险管控")  # fmt: skip
 
     def _step_require_remediation(self, p: _Plot, at, _arg) -> None:
-        self._act(p, at, p.rng.choice(self.env_officers), "require_remediation", "plan_filing",
+        self._act(p, at, self._env(p), "require_remediation", "plan_filing",
                   "实施修复")  # fmt: skip
 
     def _step_monitoring_report(self, p: _Plot, at, _arg) -> None:
@@ -1022,7 +1011,8 @@ class Seeder:
         contractor, user = p.contractor
         facility = p.facility[0]
         mid = self.next_id("manifests")
-        number = f"ZY-{self.county_code}-{at.year}-{mid:06d}"
+        number = f"ZY-{p.county.code}-{at.year}-{mid:06d}"
+        to_code, to_name = seed_counties.destination(p.rng, p.county, self.counties)
         quantity = Decimal(str(round(p.rng.uniform(200, 1500), 1)))
         local = at + timedelta(hours=8)
         planned_start = (local + timedelta(days=10)).date()
@@ -1031,8 +1021,10 @@ class Seeder:
             "id": mid, "number": number, "case_id": p.case_id, "status": "reported",
             "version": 2, "quantity_t": quantity, "mode": "road",
             "route": f"{p.township}—G320—接收单位（全程约 {p.rng.randint(20, 300)} km，避开学校时段）",
-            "origin_address": p.address, "origin_county": self.county,
-            "destination_facility_party_id": facility[0], "destination_county": "芒市",
+            "origin_address": p.address, "origin_county_code": p.county.code,
+            "destination_facility_party_id": facility[0], "destination_county": to_name,
+            "destination_county_code": to_code, "acknowledged_at": None,
+            "acknowledged_by_id": None,
             "planned_start": planned_start, "planned_end": planned_end,
             "final_disposal": "水泥窑协同处置", "dispatched_t": None, "received_t": None,
             "dispatched_at": None, "received_at": None, "resolution": None,
@@ -1041,7 +1033,8 @@ class Seeder:
         }  # fmt: skip
         self._event(p, at, "manifest_reported", user, from_state=p.state, to_state=p.state, detail={
             "manifest": number, "quantity_t": str(quantity), "destination": facility[1],
-            "destination_county": "芒市", "planned_start": planned_start.isoformat(),
+            "destination_county": to_name, "destination_county_code": to_code,
+            "destination_name": facility[2], "planned_start": planned_start.isoformat(),
             "planned_end": planned_end.isoformat(),
         })  # fmt: skip
 
@@ -1068,7 +1061,7 @@ class Seeder:
 
     def _step_resolve(self, p: _Plot, at, k) -> None:
         m = p.manifests[k]
-        officer = p.rng.choice(self.env_officers)
+        officer = self._env(p)
         comment = "经核查为运输途中含水率下降所致，予以确认"
         m.update(status="received", resolution=comment, resolved_by_id=officer[0],
                  resolved_at=at, version=m["version"] + 1)  # fmt: skip
@@ -1123,8 +1116,9 @@ class Seeder:
 
 
 def seed_database(plots: int, *, samples_per_plot: int = 20, events: int | None = None,
-                  townships: int | None = None, seed: int = 2026, batch: int = 10_000,
-                  canon: str = "fast", analyze: bool = True, log=None) -> dict:  # fmt: skip
+                  townships: int | None = None, counties: int = 10, seed: int = 2026,
+                  batch: int = 10_000, canon: str = "fast", analyze: bool = True,
+                  log=None) -> dict:  # fmt: skip
     """Seed an empty database (the app's); returns counts and timings."""
     from app.models import LedgerEvent, Party, Site
 
@@ -1135,8 +1129,15 @@ def seed_database(plots: int, *, samples_per_plot: int = 20, events: int | None 
             )
     db.session.rollback()
     seeder = Seeder(plots=plots, samples_per_plot=samples_per_plot, events=events,
-                    townships=townships, seed=seed, batch=batch, canon=canon, log=log)  # fmt: skip
+                    townships=townships, counties=counties, seed=seed, batch=batch,
+                    canon=canon, log=log)  # fmt: skip
     result = seeder.run()
+    # The rows went in below the ORM: the kept plot counts (issue 19) are made once.
+    from app.services import counts
+
+    started = time.perf_counter()
+    result["rows"]["plot_counts"] = counts.rebuild()
+    result["timings"]["plot_counts_s"] = round(time.perf_counter() - started, 2)
     if analyze:
         started = time.perf_counter()
         analyze_database()
