@@ -72,7 +72,7 @@ def register_extensions(app: Flask) -> None:
     mail.init_app(app)
 
     from app.services import auth as auth_service
-    from app.services import subscriptions  # noqa: F401  (side effects of ledger events)
+    from app.services import counts, subscriptions  # noqa: F401  (side effects: counts kept in each flush, reactions to ledger events)
 
     login_manager.user_loader(auth_service.load_session_user)
     login_manager.login_view = "auth.login"

@@ -23,6 +23,7 @@ from app.models.cases import (
     Site,
 )
 from app.models.control import Alert
+from app.models.counts import PlotCount
 from app.models.deadlines import Deadline, Notification
 from app.models.decisions import Decision, DecisionSequence
 from app.models.documents import Document, DocumentJob
@@ -80,6 +81,7 @@ __all__ = [
     "Party",
     "Responsibility",
     "Region",
+    "PlotCount",
     "LEVELS",
     "Review",
     "Sample",

@@ -72,6 +72,9 @@ class Site(db.Model):
     # The day the plot first appeared on the public register (listed or released);
     # it stays public afterwards, also when reopened (the public page says why).
     public_since: Mapped[date | None] = mapped_column(Date)
+    # The plot_counts row this plot is counted in, [county, township, state,
+    # category, public] (app/services/counts.py keeps both in the flush).
+    count_key: Mapped[list | None] = mapped_column(JSON)
 
     landholder: Mapped[Party] = relationship()
     cases: Mapped[list[Case]] = relationship(back_populates="site", order_by="Case.id")

@@ -24,7 +24,7 @@ from sqlalchemy import String, exists, func, literal, or_, select, true, union_a
 import workflows
 from app.errors import NotFound, ValidationError
 from app.extensions import db
-from app.models import Case, Sample, Site
+from app.models import Case, PlotCount, Sample, Site
 from app.services import regions
 from app.services import screening as screening_service
 from app.services.sites import cleared_for_json
@@ -350,11 +350,28 @@ def search(filters: Filters, page: int = 1, per_page: int = 20) -> Page:
         for row, (d, _, _) in zip(rows, chunk, strict=True):
             row.distance_km = d
         return Page(rows, len(near), page, per_page)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    total = _total(filters, query)
     pairs = db.session.execute(
         query.order_by(Site.code).limit(per_page).offset((page - 1) * per_page)
     ).all()
     return Page(_rows(pairs), total, page, per_page)
+
+
+def _total(f: Filters, query) -> int:
+    """How many plots match: from the kept counts when the filters are among their
+    columns (county, township, state, category), else counted."""
+    if f.q or f.pollutant or f.near:
+        return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    total = select(func.coalesce(func.sum(PlotCount.n), 0)).where(PlotCount.public.is_(True))
+    for column, value in (
+        (PlotCount.county_code, f.county),
+        (PlotCount.township, f.township),
+        (PlotCount.state, f.state),
+        (PlotCount.land_category, f.land_category),
+    ):
+        if value:
+            total = total.where(column == value)
+    return int(db.session.scalar(total) or 0)
 
 
 def all_public(filters: Filters | None = None) -> list[Row]:
@@ -385,12 +402,14 @@ def filter_options(county: str | None = None) -> dict:
     """Choices for the register's filter form, from public plots only (of
     ``county`` when the register is filtered by one)."""
     scope = None if county is None else frozenset({county})
+    # From the kept counts (issue 19): a few hundred rows, not every plot.
     townships = db.session.scalars(
-        select(Site.township)
-        .where(is_public(), in_counties(scope))
+        select(PlotCount.township)
+        .where(PlotCount.public.is_(True), PlotCount.n > 0,
+               in_counties(scope, PlotCount.county_code))
         .distinct()
-        .order_by(Site.township)
-    ).all()
+        .order_by(PlotCount.township)
+    ).all()  # fmt: skip
     # One probe per pollutant of the standard (a few dozen index lookups on
     # (pollutant_key, level)) instead of a DISTINCT over every sample.
     probes = [
@@ -424,12 +443,12 @@ def filter_options(county: str | None = None) -> dict:
 def summary(counties: frozenset[str] | None = None) -> dict:
     """Counts for the register's header: by phase, over public plots (of
     ``counties``, county codes; None = every county)."""
-    public = is_public().label("public")
+    # A few rows of the counts kept with every change (issue 19), not a count of
+    # every plot.
     rows = db.session.execute(
-        select(Case.state, public, func.count())
-        .join(Site, Site.current_case_id == Case.id)
-        .where(in_counties(counties))
-        .group_by(Case.state, public)
+        select(PlotCount.state, PlotCount.public, func.sum(PlotCount.n))
+        .where(in_counties(counties, PlotCount.county_code))
+        .group_by(PlotCount.state, PlotCount.public)
     ).all()
     by_state: dict[str, int] = {}
     phases = {p: 0 for p in PHASE_LABELS_ZH}
