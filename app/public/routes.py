@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 
 from flask import (
     Response,
@@ -212,8 +213,24 @@ def notice_pdf(code):
     ).hexdigest()
     if etag in request.if_none_match:
         return Response(status=304, headers={"ETag": f'"{etag}"'})
+    # Rendered once per version of what the board shows and stored (issue 19): any
+    # process or node serves the stored copy until the plot's board, state or
+    # pollutants change, whatever else moves the ledger.
+    version = hashlib.sha256(json.dumps(
+        [etag, board, row.pollutants, row.site.name, row.site.address, row.site.planned_use,
+         row.site.county_code], sort_keys=True, default=str, ensure_ascii=False).encode()
+    ).hexdigest()  # fmt: skip
+    data = pdf.stored(f"notices/{version}.pdf", lambda: _render_notice(row, board, url))
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f"inline; filename=notice-{row.site.code}.pdf"
+    response.headers["ETag"] = f'"{etag}"'
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def _render_notice(row, board: dict, url: str) -> bytes:
     g.pdf_rendered = True
-    data = pdf.render_pdf(
+    return pdf.render_pdf(
         "documents/notice.html",
         site=row.site,
         case=row.case,
@@ -225,11 +242,6 @@ def notice_pdf(code):
         pollutants=row.pollutants,
         state_label=workflows.STATE_LABELS_ZH[row.case.state],
     )
-    response = Response(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f"inline; filename=notice-{row.site.code}.pdf"
-    response.headers["ETag"] = f'"{etag}"'
-    response.headers["Cache-Control"] = "public, max-age=300"
-    return response
 
 
 def _qr_data_uri(url: str) -> str:

@@ -83,3 +83,18 @@ def render_pdf(template_name: str, **context) -> bytes:
     """Render ``template_name`` with ``context`` and print it to PDF bytes."""
     html = render_template(template_name, static_uri=static_uri, cjk_fonts=CJK_FONTS, **context)
     return html_to_pdf(html)
+
+
+def stored(name: str, render) -> bytes:
+    """A PDF kept under ``STORAGE_DIR/<name>`` (``name`` names the version of what it
+    shows): read when there, else rendered by ``render()`` and written atomically,
+    so each version is rendered once for every process and node sharing the folder."""
+    from app.services import storage
+
+    target = storage.storage_root() / name
+    try:
+        return target.read_bytes()
+    except FileNotFoundError:
+        data = render()
+        storage.write_atomic(target, data)
+        return data

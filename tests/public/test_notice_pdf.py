@@ -100,3 +100,28 @@ def test_refused_resources_do_not_stop_or_leak_into_the_pdf(app, tmp_path):
         data = pdf.html_to_pdf(html)
     text = _pdf_text(data, tmp_path)
     assert "公告 OK" in text and "LEAKED-SECRET" not in text
+
+
+def test_a_notice_pdf_is_rendered_once_per_version_and_stored(client, world, monkeypatch, tmp_path):
+    """Issue 19: the PDF is kept by what it shows, not by the ledger head: another
+    plot's change (or a cleared cache) serves the stored copy; a change of this
+    plot's board renders a new one."""
+    from app import response_cache
+
+    monkeypatch.setitem(current_app.config, "STORAGE_DIR", str(tmp_path))
+    code, cid = plot(world, "evaluation")
+    renders = []
+    real = pdf.render_pdf
+    monkeypatch.setattr(pdf, "render_pdf", lambda *a, **k: renders.append(a) or real(*a, **k))
+    first = client.get(f"/sites/{code}/notice.pdf").get_data()
+    plot(world, "listed")  # the ledger moves elsewhere
+    response_cache.clear()
+    assert client.get(f"/sites/{code}/notice.pdf").get_data() == first
+    assert len(renders) == 1
+    world.post("landholder", f"/cases/{cid}/assignments",
+               {"role": "evaluator", "credit_code": world.evaluator.party.credit_code})  # fmt: skip
+    world.file("evaluator", cid, "evaluation_report", world.evaluation_data())
+    world.act("evaluator", cid, "submit")  # this plot's state changes
+    response_cache.clear()
+    assert client.get(f"/sites/{code}/notice.pdf").status_code == 200
+    assert len(renders) == 2
