@@ -80,7 +80,11 @@ class Site(db.Model):
     cases: Mapped[list[Case]] = relationship(back_populates="site", order_by="Case.id")
 
     # The register is read by township, in code order.
-    __table_args__ = (Index("ix_sites_township_code", "township", "code"),)
+    __table_args__ = (
+        Index("ix_sites_township_code", "township", "code"),
+        # A county's register in code order (issue 19), without sorting the county.
+        Index("ix_sites_county_code_code", "county_code", "code"),
+    )
 
 
 class Case(db.Model):

@@ -1,4 +1,5 @@
-"""plot counts kept in the transaction of each change (issue 19), counted once here
+"""plot counts kept in the transaction of each change (issue 19), counted once here;
+a county's register in code order from an index
 
 Revision ID: 0015
 Revises: 0014
@@ -29,6 +30,7 @@ def upgrade():
     )
     with op.batch_alter_table('sites', schema=None) as batch_op:
         batch_op.add_column(sa.Column('count_key', sa.JSON(), nullable=True))
+        batch_op.create_index('ix_sites_county_code_code', ['county_code', 'code'], unique=False)
 
     conn = op.get_bind()
     rows = conn.execute(sa.text(
@@ -50,5 +52,6 @@ def upgrade():
 
 def downgrade():
     with op.batch_alter_table('sites', schema=None) as batch_op:
+        batch_op.drop_index('ix_sites_county_code_code')
         batch_op.drop_column('count_key')
     op.drop_table('plot_counts')
