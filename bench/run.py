@@ -415,7 +415,7 @@ class Bench:
             result["preflight"] = self._preflight(port, files, headers)
             if writer:
                 wproc = subprocess.Popen(
-                    [sys.executable, str(BENCH / "mix.py"), "writer", "--port", str(port),
+                    [sys.executable, str(BENCH / "mix_writer.py"), "--port", str(port),
                      "--data", str(data_path), "--interval", str(a.writer_interval)],
                     cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                 )  # fmt: skip

@@ -305,7 +305,7 @@ def test_mix_leaves_out_classes_without_data():
 
 def test_mix_data_agrees_with_the_register(app, db, client):
     from bench import mix
-    from bench.cli import mix_data
+    from bench.mix_data import mix_data
 
     seed_database(60, samples_per_plot=6, events=0, analyze=False)
     data = mix_data()
