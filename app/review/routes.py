@@ -6,7 +6,7 @@ import json
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import func, or_, select, true
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 import workflows
@@ -62,17 +62,15 @@ def _bureau_cases():
     return select(Case).join(Site).where(jurisdiction.clause(_user(), Site.county_code))
 
 
-def _in(counties, column):
-    return true() if counties is None else column.in_(sorted(counties))
-
-
 def _queue_counts(counties: frozenset | None) -> dict:
     """Cases waiting per stage in the officer's counties (kept until the ledger moves)."""
     return dict(
         db.session.execute(
             select(Case.state, func.count())
             .join(Site)
-            .where(Case.state.in_(WAITING_STATES), _in(counties, Site.county_code))
+            .where(
+                Case.state.in_(WAITING_STATES), jurisdiction.in_counties(counties, Site.county_code)
+            )
             .group_by(Case.state)
         ).all()
     )
@@ -82,8 +80,8 @@ def _open_discrepancies(counties: frozenset | None) -> int:
     return db.session.scalar(
         select(func.count()).select_from(Manifest).where(
             Manifest.status == "discrepancy",
-            or_(_in(counties, Manifest.origin_county_code),
-                _in(counties, Manifest.destination_county_code)),
+            or_(jurisdiction.in_counties(counties, Manifest.origin_county_code),
+                jurisdiction.in_counties(counties, Manifest.destination_county_code)),
         )
     )  # fmt: skip
 

@@ -187,8 +187,7 @@ def agenda_query(counties, *, owner=None, kind=None, overdue=False, today=None):
     all), filtered on the deadlines table alone, so a count reads the partial index
     only."""
     query = select(Deadline).where(Deadline.closed_on.is_(None))
-    if counties is not None:
-        query = query.where(Deadline.county_code.in_(sorted(counties)))
+    query = query.where(jurisdiction.in_counties(counties, Deadline.county_code))
     if owner:
         query = query.where(Deadline.owner == owner)
     if kind:

@@ -52,9 +52,9 @@ def covers(user: User | None, county_code: str | None) -> bool:
     return scope is None or (county_code is not None and county_code in scope)
 
 
-def clause(user: User | None, column):
-    """A WHERE clause on ``column`` (a county code column) for ``user``'s counties."""
-    scope = counties(user)
+def in_counties(scope, column):
+    """A WHERE clause keeping rows whose ``column`` (a county code column) is one of
+    ``scope`` (county codes; None = every county, empty = none)."""
     if scope is None:
         return true()
     if not scope:
@@ -64,19 +64,17 @@ def clause(user: User | None, column):
     return column.in_(sorted(scope))
 
 
+def clause(user: User | None, column):
+    """A WHERE clause on ``column`` (a county code column) for ``user``'s counties."""
+    return in_counties(counties(user), column)
+
+
 def home_county(user: User | None) -> str:
     """The county a record made by ``user`` belongs to when nothing else says:
     the officer's own county, else the deployment's."""
     if user is not None and level(user) == "county":
         return user.region_code
     return regions.home()
-
-
-def label(user: User | None) -> str:
-    """陇川县 / 德宏傣族景颇族自治州 / 全部: what the officer oversees, for the desk."""
-    if user is None or not user.region_code:
-        return "全部"
-    return regions.name(user.region_code)
 
 
 def county_for(user: User | None, value=None, *, field: str = "county") -> str:

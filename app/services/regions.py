@@ -9,12 +9,10 @@ jurisdiction check costs no query per request.
 
 from __future__ import annotations
 
-import csv
 import re
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -24,7 +22,6 @@ from app.errors import ValidationError
 from app.extensions import db
 from app.models import Region
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "regions_gbt2260_2024.csv"
 CODE = re.compile(r"^[1-9]\d{5}$")
 LEVEL_LABELS_ZH = {"province": "省级", "prefecture": "州市级", "county": "县级"}
 MAX_AGE_S = 60.0
@@ -50,6 +47,7 @@ class _Table:
         self.by_code: dict[str, Division] = {}
         self.children: dict[str, list[str]] = {}
         self.served: list[Division] = []
+        self.served_codes: frozenset[str] = frozenset()
         self.engine_id = None
 
     def fresh(self) -> _Table:
@@ -79,6 +77,7 @@ class _Table:
                         key=lambda d: d.code)  # fmt: skip
         with self.lock:
             self.by_code, self.children, self.served = by_code, children, served
+            self.served_codes = frozenset(d.code for d in served)
             self.loaded_at = time.monotonic()
             self.engine_id = id(db.engine)
 
@@ -106,10 +105,6 @@ def name(code: str | None) -> str:
     """The division's name (陇川县), or the code itself when it is not known."""
     found = get(code)
     return found.name if found else (code or "")
-
-
-def names(codes) -> dict[str, str]:
-    return {c: name(c) for c in codes}
 
 
 def counties_under(code: str) -> frozenset[str]:
@@ -145,7 +140,7 @@ def served() -> list[Division]:
 
 
 def served_codes() -> frozenset[str]:
-    return frozenset(d.code for d in served())
+    return _table.fresh().served_codes
 
 
 def home() -> str:
@@ -176,15 +171,15 @@ def area_name() -> str:
 
 
 def decision_prefix(code: str) -> str:
-    """陇环土: the region's own prefix, else the first character of its short name + 环土."""
-    found = get(code)
-    if found is None:
-        return current_app.config.get("DECISION_PREFIX") or "环土"
-    if found.decision_prefix:
-        return found.decision_prefix
+    """陇环土: ``DECISION_PREFIX`` for the deployment's county when set, else the
+    region's own prefix (``regions serve --prefix``, or made unique when served),
+    else the first character of its short name + 环土."""
     if code == home() and current_app.config.get("DECISION_PREFIX"):
         return current_app.config["DECISION_PREFIX"]
-    return f"{found.short[:1]}环土"
+    found = get(code)
+    if found is None:
+        return "环土"
+    return found.decision_prefix or f"{found.short[:1]}环土"
 
 
 def county_code(value, *, field: str = "county", served_only: bool = True) -> str:
@@ -289,9 +284,3 @@ def _fix_prefixes(codes: list[str]) -> None:
                                    .values(decision_prefix=candidate))  # fmt: skip
                 taken[candidate] = code
                 break
-
-
-def shipped_rows() -> list[dict]:
-    """The divisions shipped with the app (GB/T 2260, 2024)."""
-    with DATA.open(encoding="utf-8") as f:
-        return list(csv.DictReader(f))

@@ -77,15 +77,13 @@ def _load_regions():
         ]
     home_code = _config('COUNTY_CODE', '533124')
     home_name = _config('COUNTY_NAME', '陇川县')
-    prefix = _config('DECISION_PREFIX', None)
     known = {r['code']: r for r in rows}
     if home_code not in known:  # a county the shipped list does not have yet
         row = {'code': home_code, 'name': home_name, 'level': 'county', 'parent_code': None,
                'short': home_name[:2], 'decision_prefix': None, 'served': False}
         rows.append(row)
         known[home_code] = row
-    known[home_code]['served'] = True
-    known[home_code]['decision_prefix'] = prefix
+    known[home_code]['served'] = True  # its prefix stays DECISION_PREFIX, read when issuing
     op.bulk_insert(regions, rows)
     return rows, home_code, home_name
 

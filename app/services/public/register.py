@@ -26,7 +26,7 @@ import workflows
 from app.errors import NotFound, ValidationError
 from app.extensions import db
 from app.models import Case, PlotCount, Sample, Site
-from app.services import regions
+from app.services import jurisdiction, regions
 from app.services import screening as screening_service
 from app.services.sites import cleared_for_json
 
@@ -88,13 +88,7 @@ def is_public():
 def in_counties(counties, column=None):
     """A WHERE clause keeping rows of ``counties`` (county codes; None = all) on
     ``column`` (default ``sites.county_code``, which is indexed)."""
-    column = Site.county_code if column is None else column
-    if counties is None:
-        return true()
-    codes = sorted(counties)
-    if len(codes) == 1:
-        return column == codes[0]
-    return column.in_(codes)
+    return jurisdiction.in_counties(counties, Site.county_code if column is None else column)
 
 
 MAX_RADIUS_KM = 50.0
