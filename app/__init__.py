@@ -64,6 +64,9 @@ def register_extensions(app: Flask) -> None:
 
     db.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Shanghai")
+    from app import ui
+
+    ui.install_template_gettext(app)
     bootstrap.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
     login_manager.init_app(app)
@@ -72,7 +75,7 @@ def register_extensions(app: Flask) -> None:
     mail.init_app(app)
 
     from app.services import auth as auth_service
-    from app.services import counts, subscriptions  # noqa: F401  (side effects: counts kept in each flush, reactions to ledger events)
+    from app.services import counts, search, subscriptions  # noqa: F401  (side effects: counts and search terms kept in each flush, reactions to ledger events)
 
     login_manager.user_loader(auth_service.load_session_user)
     login_manager.login_view = "auth.login"

@@ -7,8 +7,8 @@ import re
 from datetime import UTC, date, datetime
 from html import escape
 
-from flask import Flask, has_request_context
-from flask_babel import gettext
+from flask import Flask, has_request_context, request
+from flask_babel import get_translations
 from markupsafe import Markup
 
 import workflows
@@ -333,8 +333,37 @@ def _(text: str, **variables) -> str:
     rendered by a background job, the CLI -- there is no reader, and the
     Chinese source text is the answer (the locale selector needs a request)."""
     if has_request_context():
-        return gettext(text, **variables)
+        text = translations().ugettext(text)
     return text % variables if variables else text
+
+
+def translations():
+    """The reader's catalog, looked up once per request (issue 19: a register page
+    asks for a few hundred labels, and Flask-Babel looks up the locale, the domain
+    and its cache for every one of them -- 6 ms a page)."""
+    # Kept with the request (not ``g``, which outlives it when a caller keeps an
+    # application context pushed).
+    environ = request.environ
+    found = environ.get("clc.translations")
+    if found is None:
+        found = environ["clc.translations"] = get_translations()
+    return found
+
+
+def install_template_gettext(app: Flask) -> None:
+    """Templates' ``_()`` through :func:`translations` (Flask-Babel installs
+    callables that look everything up again per call)."""
+
+    def catalog():
+        return translations() if has_request_context() else get_translations()
+
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: catalog().ugettext(s),
+        ngettext=lambda s, p, n: catalog().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: catalog().upgettext(c, s),
+        npgettext=lambda c, s, p, n: catalog().unpgettext(c, s, p, n),
+    )
 
 
 # Labels a service builds with values in them (the public timeline of

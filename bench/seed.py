@@ -1132,12 +1132,16 @@ def seed_database(plots: int, *, samples_per_plot: int = 20, events: int | None 
                     townships=townships, counties=counties, seed=seed, batch=batch,
                     canon=canon, log=log)  # fmt: skip
     result = seeder.run()
-    # The rows went in below the ORM: the kept plot counts (issue 19) are made once.
-    from app.services import counts
+    # The rows went in below the ORM: the kept plot counts and the search terms
+    # (issue 19) are made once.
+    from app.services import counts, search
 
     started = time.perf_counter()
     result["rows"]["plot_counts"] = counts.rebuild()
     result["timings"]["plot_counts_s"] = round(time.perf_counter() - started, 2)
+    started = time.perf_counter()
+    result["rows"]["site_terms"] = search.rebuild()
+    result["timings"]["site_terms_s"] = round(time.perf_counter() - started, 2)
     if analyze:
         started = time.perf_counter()
         analyze_database()

@@ -33,6 +33,7 @@ from app.models.manifests import MANIFEST_STATUSES, TRANSPORT_MODES, Manifest
 from app.models.parties import PARTY_KINDS, PARTY_STATUSES, Ban, Party
 from app.models.presurvey import KeyUnit, Suspect, UnitFiling
 from app.models.regions import LEVELS, Region
+from app.models.search import SiteTerm
 from app.models.tipoffs import (
     TIPOFF_CHANNEL_LABELS_ZH,
     TIPOFF_CHANNELS,
@@ -86,6 +87,7 @@ __all__ = [
     "Review",
     "Sample",
     "Site",
+    "SiteTerm",
     "Suspect",
     "Tipoff",
     "TipoffEvent",

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -31,6 +32,17 @@ if TYPE_CHECKING:  # names in annotations; the mapper resolves them by class nam
 
 ASSIGNMENT_ROLES = ("contractor", "evaluator", "surveyor")
 RESPONSIBILITY_BASES = ("polluter", "successor", "transferee", "county_government")
+
+
+# The public register's partial indexes (issue 19): name -> leading columns.
+PUBLIC = text("public_since IS NOT NULL")
+PUBLIC_INDEXES = {
+    "code": (),
+    "county": ("county_code",),
+    "township": ("township",),
+    "state": ("case_state",),
+    "county_state": ("county_code", "case_state"),
+}
 
 
 class Site(db.Model):
@@ -75,6 +87,10 @@ class Site(db.Model):
     # The plot_counts row this plot is counted in, [county, township, state,
     # category, public] (app/services/counts.py keeps both in the flush).
     count_key: Mapped[list | None] = mapped_column(JSON)
+    # The state of the current case, kept with count_key in the same flush (issue
+    # 19): the register filters and pages public plots on this table's indexes
+    # alone, joining the case only for the twenty rows shown.
+    case_state: Mapped[str | None] = mapped_column(String(40))
 
     landholder: Mapped[Party] = relationship()
     cases: Mapped[list[Case]] = relationship(back_populates="site", order_by="Case.id")
@@ -84,6 +100,19 @@ class Site(db.Model):
         Index("ix_sites_township_code", "township", "code"),
         # A county's register in code order (issue 19), without sorting the county.
         Index("ix_sites_county_code_code", "county_code", "code"),
+        # The public register's paging (issue 19): partial indexes over public plots
+        # only, each ending in the code so a page deep in the register skips index
+        # entries, never rows.
+        *(
+            Index(
+                f"ix_sites_public_{name}",
+                *columns,
+                "code",
+                sqlite_where=PUBLIC,
+                postgresql_where=PUBLIC,
+            )
+            for name, columns in PUBLIC_INDEXES.items()
+        ),  # fmt: skip
     )
 
 
@@ -194,7 +223,11 @@ class Sample(db.Model):
 
     # "Which pollutants exceed anywhere on the register" probes each pollutant's
     # exceeding samples only (public.filter_options).
-    __table_args__ = (Index("ix_samples_pollutant_key_level", "pollutant_key", "level"),)
+    # With the case, so "plots with cadmium above the screening value" is read from
+    # the index alone (issue 19).
+    __table_args__ = (
+        Index("ix_samples_pollutant_key_level_case", "pollutant_key", "level", "case_id"),
+    )
 
 
 class Review(db.Model):

@@ -56,6 +56,15 @@ class Deadline(db.Model):
             postgresql_where=sql_text("closed_on IS NULL"),
             sqlite_where=sql_text("closed_on IS NULL"),
         ),
+        # The desk's queue (issue 19): open review clocks of a county by due day.
+        Index(
+            "ix_deadlines_open_review",
+            "county_code",
+            "due",
+            "case_id",
+            postgresql_where=sql_text("closed_on IS NULL AND kind = 'review'"),
+            sqlite_where=sql_text("closed_on IS NULL AND kind = 'review'"),
+        ),
     )
 
 

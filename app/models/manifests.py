@@ -10,6 +10,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
@@ -42,12 +43,12 @@ class Manifest(db.Model):
     mode: Mapped[str] = mapped_column(String(10))
     route: Mapped[str] = mapped_column(Text)
     origin_address: Mapped[str] = mapped_column(String(300))
-    origin_county_code: Mapped[str] = mapped_column(String(6), index=True)
+    origin_county_code: Mapped[str] = mapped_column(String(6))
     destination_facility_party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), index=True)
     # As reported (a county code or name); the code when it names a county of the
     # register, null for a place outside it (the public and the receipt say so).
     destination_county: Mapped[str] = mapped_column(String(50))
-    destination_county_code: Mapped[str | None] = mapped_column(String(6), index=True)
+    destination_county_code: Mapped[str | None] = mapped_column(String(6))
     # The destination county's bureau confirmed it has been told (a transfer
     # between two counties of the platform).
     acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -69,3 +70,9 @@ class Manifest(db.Model):
     case: Mapped[Case] = relationship()
     destination_facility: Mapped[Party] = relationship(foreign_keys=[destination_facility_party_id])
     __mapper_args__ = {"version_id_col": version}
+    # A county's manifests, and those in one status (the desk's open discrepancies:
+    # two index lookups instead of reading every manifest, issue 19).
+    __table_args__ = (
+        Index("ix_manifests_origin_county_code_status", "origin_county_code", "status"),
+        Index("ix_manifests_destination_county_code_status", "destination_county_code", "status"),
+    )

@@ -6,7 +6,8 @@ import json
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import func, or_, select
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 import workflows
@@ -14,7 +15,7 @@ from app import casepage
 from app.api.errors import log_service_error
 from app.errors import ServiceError
 from app.extensions import db
-from app.models import Case, Deadline, Manifest, Party, Site
+from app.models import Case, Deadline, Manifest, Party, PlotCount, Site
 from app.response_cache import memo
 from app.review import bp
 from app.review.attempts import attempt
@@ -63,17 +64,18 @@ def _bureau_cases():
 
 
 def _queue_counts(counties: frozenset | None) -> dict:
-    """Cases waiting per stage in the officer's counties (kept until the ledger moves)."""
-    return dict(
-        db.session.execute(
-            select(Case.state, func.count())
-            .join(Site)
-            .where(
-                Case.state.in_(WAITING_STATES), jurisdiction.in_counties(counties, Site.county_code)
-            )
-            .group_by(Case.state)
-        ).all()
-    )
+    """Cases waiting per stage in the officer's counties: a waiting case is its
+    plot's current case, so the plot counts kept with every change hold the answer
+    (issue 19: a few rows instead of counting thousands of cases)."""
+    rows = db.session.execute(
+        select(PlotCount.state, func.sum(PlotCount.n))
+        .where(
+            PlotCount.state.in_(WAITING_STATES),
+            jurisdiction.in_counties(counties, PlotCount.county_code),
+        )
+        .group_by(PlotCount.state)
+    ).all()
+    return {state: int(n) for state, n in rows if n}
 
 
 def _open_discrepancies(counties: frozenset | None) -> int:
@@ -86,30 +88,86 @@ def _open_discrepancies(counties: frozenset | None) -> int:
     )  # fmt: skip
 
 
+class QueuePage(Pagination):
+    """The desk's queue, in the order the desk works through it: soonest statutory
+    review deadline first (§11), overdue ones on top; cases without a clock (listed,
+    awaiting the route decision) after, longest waiting first.
+
+    Issue 19: two runs read in that order from indexes instead of one sort of every
+    waiting case of the county -- the open review clocks by due day
+    (``ix_deadlines_open_review``), then the few cases without one by the day they
+    entered their state. ``total`` comes from the kept counts."""
+
+    def _clocked(self):
+        q = self._query_args
+        return (
+            select(Case.id)
+            .join(Deadline, Deadline.case_id == Case.id)
+            .where(_open_review(), Case.state.in_(q["stages"]),
+                   jurisdiction.in_counties(q["counties"], Deadline.county_code))
+            .order_by(Deadline.due, Case.state_since, Case.id)
+        )  # fmt: skip
+
+    def _unclocked(self):
+        q = self._query_args
+        return (
+            select(Case.id)
+            .join(Site, Site.id == Case.site_id)
+            .where(Case.state.in_(q["stages"]),
+                   jurisdiction.in_counties(q["counties"], Site.county_code),
+                   ~exists().where(Deadline.case_id == Case.id, _open_review()))
+            .order_by(Case.state_since, Case.id)
+        )  # fmt: skip
+
+    def _query_items(self) -> list:
+        clocked = self._clocked()
+        clocked_total = db.session.scalar(
+            select(func.count()).select_from(clocked.order_by(None).subquery())
+        )
+        start, end = self._query_offset, self._query_offset + self.per_page
+        ids: list[int] = []
+        if start < clocked_total:
+            ids += db.session.scalars(
+                clocked.offset(start).limit(min(end, clocked_total) - start)
+            ).all()
+        if end > clocked_total:
+            first = max(start, clocked_total)
+            # Only a page past the clocks reads the rest (listed cases, mostly).
+            ids += db.session.scalars(
+                self._unclocked().offset(first - clocked_total).limit(end - first)
+            ).all()
+        if not ids:
+            return []
+        found = {
+            c.id: c
+            for c in db.session.scalars(
+                select(Case).where(Case.id.in_(ids))
+                .options(selectinload(Case.site), selectinload(Case.responsible_party))
+            )
+        }  # fmt: skip
+        return [found[i] for i in dict.fromkeys(ids) if i in found]
+
+    def _query_count(self) -> int:
+        return self._query_args["total"]
+
+
+def _open_review():
+    return Deadline.closed_on.is_(None) & (Deadline.kind == "review")
+
+
 @bp.get("/")
 def queue():
     stage = request.args.get("stage") or None
     if stage and stage not in WAITING_STATES:
         abort(400)
-    # Soonest statutory deadline first (§11), overdue ones on top; cases without a
-    # clock (listed, awaiting the route decision) after, longest waiting first.
-    # A case waiting on the bureau has one clock, its review (listed cases have none):
-    # an outer join on it, not a subquery per case (100,000 plots).
-    review = (
-        (Deadline.case_id == Case.id) & Deadline.closed_on.is_(None) & (Deadline.kind == "review")
-    )
-    query = (
-        _bureau_cases()
-        .outerjoin(Deadline, review)
-        .options(selectinload(Case.site), selectinload(Case.responsible_party))
-        .where(Case.state.in_([stage] if stage else WAITING_STATES))
-        .order_by(Deadline.due.is_(None), Deadline.due, Case.state_since, Case.id)
-    )
     counties = jurisdiction.counties(_user())
     counts = memo("queue_counts", _queue_counts, counties)
     # The tab counts already hold the total: no second count over the same rows.
-    page = db.paginate(query, per_page=30, max_per_page=100, error_out=False, count=False)
-    page.total = counts.get(stage, 0) if stage else sum(counts.values())
+    page = QueuePage(
+        counties=counties, stages=[stage] if stage else list(WAITING_STATES),
+        total=counts.get(stage, 0) if stage else sum(counts.values()),
+        per_page=30, max_per_page=100, error_out=False,
+    )  # fmt: skip
     open_discrepancies = memo("open_discrepancies", _open_discrepancies, counties)
     clocks = deadline_service.open_for_cases([c.id for c in page.items])
     return render_template(

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sqlalchemy import delete, event, func, select
+from sqlalchemy import delete, event, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -52,6 +52,9 @@ def _keep(session: Session, _context, _instances) -> None:
     for site in _touched(session):
         case = session.get(Case, site.current_case_id) if site.current_case_id else None
         new = key_of(site, case)
+        state = case.state if case is not None else None
+        if site.case_state != state:
+            site.case_state = state
         if new == site.count_key:
             continue
         if site.count_key:
@@ -95,7 +98,12 @@ def verify() -> dict:
     now, have = fresh(), kept()
     diff = {k: (have.get(k, 0), now.get(k, 0)) for k in set(now) | set(have)
             if have.get(k, 0) != now.get(k, 0)}  # fmt: skip
-    return {"ok": not diff, "rows": len(now), "differences": [
+    # Plots whose kept case state is not their current case's.
+    stale = db.session.scalar(
+        select(func.count()).select_from(Site).join(Case, Case.id == Site.current_case_id)
+        .where(or_(Site.case_state.is_(None), Site.case_state != Case.state))
+    )  # fmt: skip
+    return {"ok": not diff and not stale, "rows": len(now), "stale_states": stale, "differences": [
         {"key": list(k), "kept": a, "counted": b} for k, (a, b) in sorted(diff.items())[:20]]}  # fmt: skip
 
 
@@ -113,12 +121,12 @@ def rebuild() -> int:
         .join(Case, Case.id == Site.current_case_id)
     ).all()  # fmt: skip
     table = Site.__table__
-    batch = [{"sid": i, "k": [c, t, s, k, bool(p)]} for i, c, t, s, k, p in keys]
+    batch = [{"sid": i, "k": [c, t, s, k, bool(p)], "s": s} for i, c, t, s, k, p in keys]
     for at in range(0, len(batch), 5000):
         db.session.execute(
             table.update()
             .where(table.c.id == db.bindparam("sid"))
-            .values(count_key=db.bindparam("k")),
+            .values(count_key=db.bindparam("k"), case_state=db.bindparam("s")),
             batch[at : at + 5000],
         )
     db.session.commit()

@@ -20,7 +20,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import String, bindparam, exists, func, literal, or_, select, true, union_all
+from sqlalchemy import String, bindparam, exists, func, literal, select, true, union_all
 
 import workflows
 from app.errors import NotFound, ValidationError
@@ -28,6 +28,7 @@ from app.extensions import db
 from app.models import Case, PlotCount, Sample, Site
 from app.services import jurisdiction, regions
 from app.services import screening as screening_service
+from app.services import search as search_service
 from app.services.sites import cleared_for_json
 
 NON_PUBLIC_STATES = workflows.NON_PUBLIC_STATES
@@ -200,47 +201,53 @@ def parse_filters(args) -> Filters:
 # ---------------------------------------------------------------- queries
 
 
-def public_query(filters: Filters | None = None):
-    """``select(Site, Case)`` of public plots with their latest case, filtered."""
-    query = select(Site, Case).join(Case, Case.id == Site.current_case_id).where(is_public())
+def conditions(filters: Filters | None = None, ordered: bool = False) -> list:
+    """The WHERE clauses of the register's filters, on ``sites`` alone (issue 19:
+    the current case's state is kept on the plot), so a page is found from the
+    partial indexes over public plots (models.cases.PUBLIC_INDEXES) and the case is
+    joined for the rows shown only."""
     f = filters or Filters()
+    out = [is_public()]
     if f.county:
-        query = query.where(Site.county_code == f.county)
+        out.append(Site.county_code == f.county)
     if f.state:
-        query = query.where(Case.state == f.state)
+        out.append(Site.case_state == f.state)
     if f.township:
-        query = query.where(Site.township == f.township)
+        out.append(Site.township == f.township)
     if f.land_category:
-        query = query.where(Site.land_category == f.land_category)
+        out.append(Site.land_category == f.land_category)
     if f.q:
-        like = "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(
-            or_(
-                Site.name.ilike(like, escape="\\"),
-                Site.address.ilike(like, escape="\\"),
-                Site.code.ilike(like, escape="\\"),
-            )
-        )
+        out.append(search_service.condition(f.q))
     if f.pollutant:
-        query = query.where(
-            exists().where(
-                Sample.case_id == Case.id,
-                Sample.pollutant_key == f.pollutant,
-                Sample.level.in_(EXCEEDING),
-            )
-        )
+        # The cases with an exceeding sample, from the samples' index alone: looked
+        # up per plot when plots are read in code order (a page) or another filter
+        # narrows them first; else every such case listed once (a pollutant's
+        # count over a province: 30 ms instead of 90 on SQLite).
+        exceeding = (Sample.pollutant_key == f.pollutant, Sample.level.in_(EXCEEDING))
+        narrowed = f.county or f.township or f.state or f.q
+        if ordered or narrowed:
+            out.append(exists().where(Sample.case_id == Site.current_case_id, *exceeding))
+        else:
+            out.append(Site.current_case_id.in_(select(Sample.case_id).where(*exceeding)))
     if f.near:
         # A bounding box the database can use the lat/lon indexes for; the
         # exact great-circle distance is computed on what is left.
         dlat = math.degrees(f.radius_km / EARTH_RADIUS_KM)
         coslat = max(math.cos(math.radians(f.lat)), 0.01)
         dlon = min(dlat / coslat, 180.0)
-        query = query.where(
+        out += [
             Site.lat.is_not(None),
             Site.lat.between(f.lat - dlat, f.lat + dlat),
             Site.lon.between(f.lon - dlon, f.lon + dlon),
-        )
-    return query
+        ]
+    return out
+
+
+def public_query(filters: Filters | None = None):
+    """``select(Site, Case)`` of public plots with their latest case, filtered."""
+    return (
+        select(Site, Case).join(Case, Case.id == Site.current_case_id).where(*conditions(filters))
+    )
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -280,6 +287,21 @@ class Page:
     @property
     def has_next(self) -> bool:
         return self.page < self.pages
+
+    def window(self, around: int = 2) -> list[int | None]:
+        """The page links a pager shows: the first, the last and ``around`` either
+        side of this one, ``None`` for each gap (a few numbers, whatever the number
+        of pages: a province's register has thousands)."""
+        last = self.pages
+        shown = sorted(
+            {1, last, *range(max(1, self.page - around), min(last, self.page + around) + 1)}
+        )
+        out: list[int | None] = []
+        for n in shown:
+            if out and n - out[-1] > 1:
+                out.append(None)
+            out.append(n)
+        return out
 
 
 def pollutants_for(case_ids: list[int]) -> dict[int, list[dict]]:
@@ -331,9 +353,8 @@ def _rows(pairs) -> list[Row]:
 
 def search(filters: Filters, page: int = 1, per_page: int = 20) -> Page:
     """One page of the register: two or three queries whatever the page size."""
-    query = public_query(filters)
     if filters.near:
-        pairs = db.session.execute(query).all()
+        pairs = db.session.execute(public_query(filters)).all()
         near = []
         for site, case in pairs:
             d = haversine_km(filters.lat, filters.lon, site.lat, site.lon)
@@ -345,18 +366,27 @@ def search(filters: Filters, page: int = 1, per_page: int = 20) -> Page:
         for row, (d, _, _) in zip(rows, chunk, strict=True):
             row.distance_km = d
         return Page(rows, len(near), page, per_page)
-    total = _total(filters, query)
+    total = _total(filters, conditions(filters))
+    # The page's plots from an index over public plots (skipping entries, not
+    # rows), then those twenty joined with their cases.
+    ids = (
+        select(Site.id).where(*conditions(filters, ordered=True)).order_by(Site.code)
+        .limit(per_page).offset((page - 1) * per_page)
+    )  # fmt: skip
     pairs = db.session.execute(
-        query.order_by(Site.code).limit(per_page).offset((page - 1) * per_page)
+        select(Site, Case)
+        .join(Case, Case.id == Site.current_case_id)
+        .where(Site.id.in_(ids.scalar_subquery()))
+        .order_by(Site.code)
     ).all()
     return Page(_rows(pairs), total, page, per_page)
 
 
-def _total(f: Filters, query) -> int:
+def _total(f: Filters, where: list) -> int:
     """How many plots match: from the kept counts when the filters are among their
-    columns (county, township, state, category), else counted."""
+    columns (county, township, state, category), else counted on ``sites``."""
     if f.q or f.pollutant or f.near:
-        return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        return db.session.scalar(select(func.count()).select_from(Site).where(*where)) or 0
     total = select(func.coalesce(func.sum(PlotCount.n), 0)).where(PlotCount.public.is_(True))
     for column, value in (
         (PlotCount.county_code, f.county),
