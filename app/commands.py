@@ -392,7 +392,34 @@ def regions_add(code, name, parent, level):
     click.echo(f"已登记 {code} {name}")
 
 
+register_cli = AppGroup(
+    "register", help="名录的计数与检索索引 / the register's counts and search index"
+)
+
+
+@register_cli.command("verify")
+def register_verify():
+    """Check the kept plot counts and search terms against a fresh count (exit 1 if
+    they differ)."""
+    from app.services import counts, search
+
+    out = {"counts": counts.verify(), "search": search.verify()}
+    click.echo(json.dumps(out, ensure_ascii=False))
+    if not (out["counts"]["ok"] and out["search"]["ok"]):
+        sys.exit(1)
+
+
+@register_cli.command("rebuild")
+def register_rebuild():
+    """Count the plots and cut their search terms afresh (after a load that bypassed
+    the application, e.g. rows copied in by hand)."""
+    from app.services import counts, search
+
+    click.echo(json.dumps({"plot_counts": counts.rebuild(), "site_terms": search.rebuild()}))
+
+
 def register(app: Flask) -> None:
+    app.cli.add_command(register_cli)
     app.cli.add_command(regions_cli)
     app.cli.add_command(experts_cli)
     app.cli.add_command(deadlines_cli)

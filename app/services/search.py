@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from sqlalchemy import and_, delete, event, insert, inspect, intersect, or_, select
+from sqlalchemy import and_, delete, event, exists, func, insert, inspect, intersect, or_, select
 from sqlalchemy.orm import Session
 
 from app.extensions import db
@@ -156,3 +156,39 @@ def rebuild(batch: int = 5000) -> int:
         last = rows[-1][0]
     db.session.commit()
     return total
+
+
+def verify(batch: int = 2000) -> dict:
+    """The kept terms against terms cut afresh from every plot:
+    ``{"ok", "sites", "differences": [plot ids, at most 20]}``."""
+    differences: list[int] = []
+    checked, last = 0, 0
+    columns = [getattr(Site, f) for f in TEXT_FIELDS]
+    while True:
+        rows = db.session.execute(
+            select(Site.id, *columns).where(Site.id > last).order_by(Site.id).limit(batch)
+        ).all()
+        if not rows:
+            break
+        kept: dict[int, set[str]] = {}
+        for term, site_id in db.session.execute(
+            select(SiteTerm.term, SiteTerm.site_id).where(
+                SiteTerm.site_id.in_([r[0] for r in rows])
+            )
+        ):
+            kept.setdefault(site_id, set()).add(term)
+        for site_id, *texts in rows:
+            want: set[str] = set()
+            for text in texts:
+                want |= terms(text or "")
+            if kept.get(site_id, set()) != want:
+                differences.append(site_id)
+        checked += len(rows)
+        last = rows[-1][0]
+    orphans = db.session.scalar(
+        select(func.count())
+        .select_from(SiteTerm)
+        .where(~exists().where(Site.id == SiteTerm.site_id))
+    )
+    return {"ok": not differences and not orphans, "sites": checked, "orphans": orphans,
+            "differences": differences[:20]}  # fmt: skip
