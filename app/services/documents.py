@@ -71,14 +71,15 @@ def issue_later(kind: str, event: LedgerEvent, *, filing_id=None, manifest_id=No
     app, job_id, base = current_app._get_current_object(), job.id, _base_url()
     if mode == "sync":
         return lambda: _process_in_app(app, job_id, base)
-    return lambda: _background().submit(_process_in_app, app, job_id, base)
+    return lambda: background().submit(_process_in_app, app, job_id, base)
 
 
 def manifest_id_for(event: LedgerEvent) -> int | None:
     return db.session.scalar(select(Manifest.id).where(Manifest.number == event.detail["manifest"]))
 
 
-def _background() -> ThreadPoolExecutor:
+def background() -> ThreadPoolExecutor:
+    """The process's one rendering thread (receipts, notice boards)."""
     global _executor
     if _executor is None:
         _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="documents")

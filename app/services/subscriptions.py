@@ -9,8 +9,15 @@ from __future__ import annotations
 from app.extensions import db
 from app.models import Case
 from app.services import deadlines, documents, events, notifications, regions, suspects
+from app.services.public import notice
 from workflows import ACTION_LABELS_ZH, STATE_LABELS_ZH
 from workflows.filings import KINDS as FILING_KINDS
+
+
+@events.on(events.ANY)
+def prerender_notice_board(event):
+    """A plot's works notice board rendered ahead of its readers (issue 19)."""
+    return notice.prerender_after(event)
 
 
 @events.on(*FILING_KINDS)

@@ -125,3 +125,37 @@ def test_a_notice_pdf_is_rendered_once_per_version_and_stored(client, world, mon
     response_cache.clear()
     assert client.get(f"/sites/{code}/notice.pdf").status_code == 200
     assert len(renders) == 2
+
+
+def test_a_changed_board_is_rendered_before_anyone_asks(client, world, monkeypatch, tmp_path):
+    """Issue 19: when a change to a plot with a board commits, its new version is
+    rendered in the background (here: at once, DOCUMENTS_MODE=sync) where the public
+    address is known; the reader then gets the stored copy and renders nothing."""
+    from app.services.public import notice
+
+    monkeypatch.setitem(current_app.config, "STORAGE_DIR", str(tmp_path))
+    monkeypatch.setitem(current_app.config, "PUBLIC_BASE_URL", "https://tdwr.example.gov.cn")
+    monkeypatch.setitem(current_app.config, "DOCUMENTS_MODE", "sync")
+    code, cid = plot(world, "evaluation")
+    # Rendered as the board was published and again as the state it prints moved,
+    # before anyone asked.
+    stored = {p.name: p.read_bytes() for p in (tmp_path / "notices").glob("*.pdf")}
+    assert len(stored) == 2
+    renders = []
+    real = notice._render
+    monkeypatch.setattr(notice, "_render", lambda n: renders.append(n) or real(n))
+    r = client.get(f"/sites/{code}/notice.pdf")
+    assert r.status_code == 200 and r.get_data() in stored.values()
+    assert renders == []
+    world.post("landholder", f"/cases/{cid}/assignments",
+               {"role": "evaluator", "credit_code": world.evaluator.party.credit_code})  # fmt: skip
+    world.file("evaluator", cid, "evaluation_report", world.evaluation_data())
+    world.act("evaluator", cid, "submit")  # the state printed on the board moves
+    assert len(renders) == 1
+    now = {p.name: p.read_bytes() for p in (tmp_path / "notices").glob("*.pdf")}
+    (new,) = set(now) - set(stored)
+    assert client.get(f"/sites/{code}/notice.pdf").get_data() == now[new]
+    assert len(renders) == 1
+    # A plot without a board, or not public, is left alone.
+    plot(world, "listed")
+    assert len(renders) == 1
