@@ -75,7 +75,7 @@ def register_extensions(app: Flask) -> None:
     mail.init_app(app)
 
     from app.services import auth as auth_service
-    from app.services import counts, search, subscriptions  # noqa: F401  (side effects: counts and search terms kept in each flush, reactions to ledger events)
+    from app.services import counts, scopes, search, subscriptions  # noqa: F401  (side effects: counts, search terms and public scopes kept with each change, reactions to ledger events)
 
     login_manager.user_loader(auth_service.load_session_user)
     login_manager.login_view = "auth.login"

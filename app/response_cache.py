@@ -86,6 +86,7 @@ def enabled() -> bool:
 
 def clear() -> None:
     _store.clear()
+    _scope_seen.clear()
 
 
 def set_head_seq(seq: int) -> None:
@@ -116,13 +117,38 @@ def ledger_mark(*, pushed: bool = False) -> tuple[int, str, str]:
     return mark
 
 
-def memo(name: str, compute, *args, max_age: float | None = None):
+_scope_seen: dict = {}  # (database, scopes) -> (ledger head when read, their seqs)
+_SCOPE_SEEN_MAX = 20_000
+
+
+def scope_mark(scopes: tuple[str, ...]) -> tuple:
+    """(the seqs of ``scopes``, today, database): the version of an answer that
+    depends on those parts of the public side only (app/services/scopes.py). Read
+    again only when the ledger head has moved since this process last read them --
+    on PostgreSQL the head is pushed, so an unchanged head costs no query."""
+    head, day, database = ledger_mark(pushed=True)
+    key = (database, scopes)
+    seen = _scope_seen.get(key)
+    if seen is None or seen[0] != head:
+        from app.services import scopes as scope_service
+
+        seen = (head, scope_service.seqs(scopes))
+        if len(_scope_seen) >= _SCOPE_SEEN_MAX:
+            _scope_seen.clear()
+        _scope_seen[key] = seen
+    return (seen[1], day, database)
+
+
+def memo(name: str, compute, *args, max_age: float | None = None, scopes=None):
     """``compute(*args)``, kept until the ledger head or the day moves — or, with
+    ``scopes``, until one of those scopes moves (app/services/scopes.py); or, with
     ``max_age``, for that many seconds whatever the head (for values where a
     minute-old answer is as good, such as the choices of a filter form)."""
     if not enabled():
         return compute(*args)
-    if max_age is None:
+    if scopes:
+        key = ("memo", name, args, scope_mark(tuple(scopes)))
+    elif max_age is None:
         key = ("memo", name, args, ledger_mark())
     else:
         seq, day, database = ledger_mark(pushed=True)
@@ -165,15 +191,21 @@ def _anonymous() -> bool:
     return not current_user.is_authenticated and "_flashes" not in session
 
 
-def cached(view):
-    """Keep a public view's answer for anonymous readers per (URL, language, head, day)."""
+def cached(view=None, *, scopes=None):
+    """Keep a public view's answer for anonymous readers per (URL, language, day,
+    version): the version is the ledger head, or with ``scopes`` (a function of the
+    request giving the scopes the answer depends on, or None for the head) the seqs
+    of those scopes only -- a plot's page outlives a filing in another county."""
+    if view is None:
+        return lambda v: cached(v, scopes=scopes)
 
     @wraps(view)
     def wrapper(*args, **kwargs):
         if request.method not in ("GET", "HEAD") or not enabled() or not _anonymous():
             return view(*args, **kwargs)
-        key = ("page", request.endpoint, _request_key(), _host(), _locale(),
-               ledger_mark(pushed=True))  # fmt: skip
+        depends = scopes() if scopes is not None else None
+        version = scope_mark(depends) if depends else ledger_mark(pushed=True)
+        key = ("page", request.endpoint, _request_key(), _host(), _locale(), version)
         etag = hashlib.sha256(repr(key).encode()).hexdigest()[:32]
         stored = _store.get(key)
         if stored is None:

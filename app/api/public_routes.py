@@ -10,7 +10,7 @@ from app.api.routes import bureau_only, json_body, login_required, page_args
 from app.errors import NotFound
 from app.response_cache import cached
 from app.services import public as public_service
-from app.services import tipoff_desk
+from app.services import scopes, tipoff_desk
 from app.services import tipoffs as tipoff_service
 
 
@@ -22,7 +22,7 @@ def _open(response, max_age: int = 60):
 
 
 @bp.get("/public/sites")
-@cached
+@cached(scopes=lambda: scopes.for_register(request.args))
 def public_sites():
     page, per_page = page_args()
     filters = public_service.parse_filters(request.args)
@@ -40,14 +40,14 @@ def public_sites():
 
 
 @bp.get("/public/sites/<code>")
-@cached
+@cached(scopes=lambda: scopes.for_plot(request.view_args["code"]))
 def public_site(code):
     row = public_service.get_public(code)
     return _open(jsonify(public_service.detail_json(row)))
 
 
 @bp.get("/public/sites.geojson")
-@cached
+@cached(scopes=lambda: scopes.for_register(request.args))
 def public_sites_geojson():
     filters = public_service.parse_filters(request.args)
     response = jsonify(public_service.geojson(filters))

@@ -16,7 +16,7 @@ from app.extensions import db, limiter
 from app.models import MANIFEST_STATUSES, Document, LedgerHead
 from app.services import accountability as accountability_service
 from app.services import auth as auth_service
-from app.services import case_json, clock, ledger_heads, storage, uploads
+from app.services import case_json, clock, ledger_heads, scopes, storage, uploads
 from app.services import cases as case_service
 from app.services import filings as filing_service
 from app.services import ledger as ledger_service
@@ -257,12 +257,15 @@ def list_cases():
 @bp.get("/cases/<int:case_id>")
 @login_required
 def get_case(case_id):
-    # Kept per (caller, case) until the ledger head moves: what a caller may see and
-    # do on a case changes only with an event (an assignment, a hand-over, a ban, a
-    # filing, a decision) or with the day. The caller's role and unit are in the key.
+    # Kept per (caller, case) until an event of this case, or one without a case,
+    # is recorded (issue 19: not until any event anywhere): what a caller may see
+    # and do on a case changes only with such an event (an assignment, a hand-over,
+    # a ban, a filing, a decision) or with the day. The caller's role and unit are
+    # in the key.
     user = g.user
     who = (user.id, user.role, user.department, user.region_code, user.party_id)
-    body = response_cache.memo("case_json", _case_json, case_id, who)
+    body = response_cache.memo("case_json", _case_json, case_id, who,
+                               scopes=(scopes.ALL, scopes.case(case_id)))  # fmt: skip
     return current_app.response_class(body, mimetype="application/json")
 
 

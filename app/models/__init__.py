@@ -28,7 +28,7 @@ from app.models.deadlines import Deadline, Notification
 from app.models.decisions import Decision, DecisionSequence
 from app.models.documents import Document, DocumentJob
 from app.models.experts import Expert, Meeting, Panel
-from app.models.ledger import LedgerEvent, LedgerHead, Lock
+from app.models.ledger import LedgerEvent, LedgerHead, Lock, ScopeHead
 from app.models.manifests import MANIFEST_STATUSES, TRANSPORT_MODES, Manifest
 from app.models.parties import PARTY_KINDS, PARTY_STATUSES, Ban, Party
 from app.models.presurvey import KeyUnit, Suspect, UnitFiling
@@ -86,6 +86,7 @@ __all__ = [
     "LEVELS",
     "Review",
     "Sample",
+    "ScopeHead",
     "Site",
     "SiteTerm",
     "Suspect",

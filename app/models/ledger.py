@@ -62,3 +62,16 @@ class LedgerHead(db.Model):
     day: Mapped[date] = mapped_column(Date, unique=True)
     signature: Mapped[str] = mapped_column(String(200))
     key_id: Mapped[str] = mapped_column(String(64))
+
+
+class ScopeHead(db.Model):
+    """The last ledger event that changed what one part of the public side shows
+    (issue 19): ``all`` (anything without a case: parties, regions, key units),
+    ``public`` (any public plot), ``county:<code>`` (a public plot of that county),
+    ``plot:<code>`` (that plot), ``pre`` (a plot not public yet). A kept answer
+    names the scopes it depends on and stays valid while they do not move."""
+
+    __tablename__ = "scope_heads"
+
+    scope: Mapped[str] = mapped_column(String(48), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)

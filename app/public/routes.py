@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
-
 from flask import (
     Response,
     abort,
@@ -21,7 +18,7 @@ from flask_login import current_user
 import workflows
 from app import choices
 from app.api.errors import log_service_error
-from app.errors import NotFound, ServiceError
+from app.errors import ServiceError
 from app.extensions import limiter
 from app.public import bp, charts
 from app.public.forms import (
@@ -34,11 +31,12 @@ from app.public.forms import (
 )
 from app.response_cache import cached, memo
 from app.services import control as control_service
-from app.services import jurisdiction, pdf, regions
+from app.services import jurisdiction, regions, scopes
 from app.services import key_units as key_unit_service
 from app.services import public as public_service
 from app.services import tipoffs as tipoff_service
 from app.services.public import indicators as indicator_service
+from app.services.public import notice as notice_service
 from app.services.sites import PLANNED_USE_ZH, cleared_for_json
 from app.ui import translated
 from workflows.presurvey import UNIT_STATUS_LABELS_ZH
@@ -88,7 +86,7 @@ def public_helpers():
 
 
 @bp.get("/")
-@cached
+@cached(scopes=lambda: scopes.for_register(request.args))
 def index():
     filters = public_service.parse_filters(request.args)
     page = _page_arg()
@@ -110,7 +108,7 @@ def _filter_options(filters) -> dict:
 
 
 @bp.get("/map")
-@cached
+@cached(scopes=lambda: scopes.for_register(request.args))
 def map_view():
     filters = public_service.parse_filters(request.args)
     result = None
@@ -129,7 +127,7 @@ def map_view():
 
 
 @bp.get("/sites/<code>")
-@cached
+@cached(scopes=lambda: scopes.for_plot(request.view_args["code"]))
 def site(code):
     row = public_service.get_public(code)
     release = public_service.release(row.case)
@@ -201,53 +199,20 @@ def _stages(state: str, release: dict | None) -> list[dict]:
 # renderer busy (issue 17).
 @limiter.limit(lambda: current_app.config["PDF_RENDER_RATE_LIMIT"],
                deduct_when=lambda response: g.get("pdf_rendered", False))  # fmt: skip
-@cached
+@cached(scopes=lambda: scopes.for_plot(request.view_args["code"]))
 def notice_pdf(code):
-    row = public_service.get_public(code)
-    board = public_service.notice_board(row.case)
-    if board is None:
-        raise NotFound("该地块没有发布施工公告牌")
-    url = public_url("public.site", code=row.site.code)
-    etag = hashlib.sha256(
-        f"{row.site.code}|{board['published_at']}|{url}|{row.case.state}|v2".encode()
-    ).hexdigest()
-    if etag in request.if_none_match:
-        return Response(status=304, headers={"ETag": f'"{etag}"'})
-    # Rendered once per version of what the board shows and stored (issue 19): any
-    # process or node serves the stored copy until the plot's board, state or
-    # pollutants change, whatever else moves the ledger.
-    version = hashlib.sha256(json.dumps(
-        [etag, board, row.pollutants, row.site.name, row.site.address, row.site.planned_use,
-         row.site.county_code], sort_keys=True, default=str, ensure_ascii=False).encode()
-    ).hexdigest()  # fmt: skip
-    data = pdf.stored(f"notices/{version}.pdf", lambda: _render_notice(row, board, url))
+    board = notice_service.prepare(code)
+    if board.etag in request.if_none_match:
+        return Response(status=304, headers={"ETag": f'"{board.etag}"'})
+    # Stored per version of what the board shows (issue 19), usually rendered in the
+    # background when the plot changed; only a version not there yet is rendered
+    # here, and only those renders count against the address's limit.
+    data = notice_service.pdf_bytes(board, on_render=lambda: setattr(g, "pdf_rendered", True))
     response = Response(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f"inline; filename=notice-{row.site.code}.pdf"
-    response.headers["ETag"] = f'"{etag}"'
+    response.headers["Content-Disposition"] = f"inline; filename=notice-{board.row.site.code}.pdf"
+    response.headers["ETag"] = f'"{board.etag}"'
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
-
-
-def _render_notice(row, board: dict, url: str) -> bytes:
-    g.pdf_rendered = True
-    return pdf.render_pdf(
-        "documents/notice.html",
-        site=row.site,
-        case=row.case,
-        board=board,
-        url=url,
-        qr=_qr_data_uri(url),
-        planned_use=PLANNED_USE_ZH.get(row.site.planned_use, row.site.planned_use),
-        labels=public_service.NOTICE_LABELS_ZH,
-        pollutants=row.pollutants,
-        state_label=workflows.STATE_LABELS_ZH[row.case.state],
-    )
-
-
-def _qr_data_uri(url: str) -> str:
-    import segno
-
-    return segno.make(url, error="m").svg_data_uri(scale=10, border=2, dark="#000", light="#fff")
 
 
 # ---------------------------------------------------------------- indicators
@@ -328,7 +293,7 @@ def open_data():
 
 
 @bp.get("/open-data/sites.csv")
-@cached
+@cached(scopes=lambda: scopes.for_register(request.args))
 def sites_csv():
     filters = public_service.parse_filters(request.args)
     response = Response(public_service.csv_bytes(filters), mimetype="text/csv")

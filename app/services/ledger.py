@@ -189,6 +189,8 @@ def append(
         # Delivered at commit to every process caching by head (app/head_watch.py).
         db.session.execute(select(func.pg_notify(head_watch.CHANNEL, str(event.seq))))
     db.session.info["ledger_head_appended"] = event.seq
+    # What the event changed on the public side, worked out at commit (scopes.py).
+    db.session.info.setdefault("ledger_scopes", []).append((event.seq, case_id))
     events.recorded(db.session, event)  # receipts, notifications, deadlines: subscriptions.py
     return event
 

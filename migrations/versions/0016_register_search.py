@@ -1,5 +1,6 @@
 """the register from indexes (issue 19): the current case's state kept on the plot,
-partial indexes over public plots, samples' index with the case, the search terms
+partial indexes over public plots, samples' index with the case, the search terms,
+the desk's indexes, the public scopes kept answers depend on
 
 Revision ID: 0016
 Revises: 0015
@@ -48,6 +49,12 @@ def upgrade():
         op.drop_index(f'ix_manifests_{side}_county_code', table_name='manifests')
 
     op.create_table(
+        'scope_heads',
+        sa.Column('scope', sa.String(length=48), nullable=False),
+        sa.Column('seq', sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint('scope', name='pk_scope_heads'),
+    )
+    op.create_table(
         'site_terms',
         sa.Column('term', sa.String(length=20), nullable=False),
         sa.Column('site_id', sa.Integer(), nullable=False),
@@ -76,6 +83,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_table('scope_heads')
     op.drop_index('ix_deadlines_open_review', table_name='deadlines')
     op.drop_index('ix_site_terms_site_id', table_name='site_terms')
     op.drop_table('site_terms')
