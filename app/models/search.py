@@ -14,7 +14,12 @@ class SiteTerm(db.Model):
 
     __tablename__ = "site_terms"
 
-    term: Mapped[str] = mapped_column(String(20), primary_key=True)
+    # Code point order on PostgreSQL whatever the database's collation (a term's
+    # beginning is searched as a range, app/services/search.py); SQLite compares
+    # UTF-8 bytes, the same order.
+    term: Mapped[str] = mapped_column(
+        String(20).with_variant(String(20, collation="C"), "postgresql"), primary_key=True
+    )
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
 
     # A plot's own terms, to replace them when its name or address changes.

@@ -36,7 +36,8 @@ def upgrade():
     ))
     for name, columns in PUBLIC_INDEXES.items():
         op.create_index(f'ix_sites_public_{name}', 'sites', [*columns, 'code'], unique=False,
-                        sqlite_where=sa.text(PUBLIC), postgresql_where=sa.text(PUBLIC))
+                        sqlite_where=sa.text(PUBLIC), postgresql_where=sa.text(PUBLIC),
+                        postgresql_include=['id'])
     op.create_index('ix_samples_pollutant_key_level_case', 'samples',
                     ['pollutant_key', 'level', 'case_id'], unique=False)
     op.drop_index('ix_samples_pollutant_key_level', table_name='samples')
@@ -56,7 +57,10 @@ def upgrade():
     )
     op.create_table(
         'site_terms',
-        sa.Column('term', sa.String(length=20), nullable=False),
+        # Code point order on PostgreSQL whatever the database's collation: a term's
+        # beginning is searched as a range.
+        sa.Column('term', sa.String(length=20).with_variant(sa.String(length=20, collation='C'), 'postgresql'),
+                  nullable=False),
         sa.Column('site_id', sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(['site_id'], ['sites.id'], name='fk_site_terms_site_id_sites'),
         sa.PrimaryKeyConstraint('term', 'site_id', name='pk_site_terms'),
