@@ -23,7 +23,7 @@ from app.models.cases import (
     Site,
 )
 from app.models.control import Alert
-from app.models.counts import PlotCount
+from app.models.counts import PlotCount, PlotPollutant, PollutantCount
 from app.models.deadlines import Deadline, Notification
 from app.models.decisions import Decision, DecisionSequence
 from app.models.documents import Document, DocumentJob
@@ -83,6 +83,8 @@ __all__ = [
     "Responsibility",
     "Region",
     "PlotCount",
+    "PlotPollutant",
+    "PollutantCount",
     "LEVELS",
     "Review",
     "Sample",

@@ -22,6 +22,7 @@ from app.errors import Forbidden, InvalidTransition, ServiceError, ValidationErr
 from app.extensions import db
 from app.models import Case, Document, Filing, Sample, User
 from app.services import cases, clock, control, ledger, meetings, parties, storage, uploads
+from app.services import counts as plot_counts
 from app.services import screening as screening_service
 from app.services.schema import F, validate
 from workflows.experts import REVIEW_REPORTS
@@ -427,6 +428,8 @@ def file(
         rows, counts = _screen_rows(case, filing.id, samples)
         if rows:
             _insert_samples(rows)
+            if case.site.current_case_id == case.id:  # the register's pollutants (issue 19)
+                plot_counts.refresh_pollutants(db.session, [case.site])
         filing.data = {**data, "samples_count": len(rows), "max_level": max_level(counts)}
         detail["samples"] = len(rows)
         detail["max_level"] = max_level(counts)

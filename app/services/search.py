@@ -101,11 +101,24 @@ def like(q: str):
     return or_(*(getattr(Site, f).ilike(pattern, escape="\\") for f in TEXT_FIELDS))
 
 
+def exact(q: str) -> bool:
+    """Whether the index alone answers a search for ``q``: one word, or one or two
+    Chinese characters (a plot holds that term if and only if its text holds ``q``);
+    anything longer is checked with ``LIKE`` (its pairs may lie apart)."""
+    runs = _RUNS.findall(normalized(q))
+    if len(runs) != 1 or "".join(runs[0]) != normalized(q):
+        return False
+    cjk, word = runs[0]
+    return len(cjk) <= 2 if cjk else len(word) <= MAX_TERM
+
+
 def condition(q: str):
     """The WHERE clause for a search: the index narrows, ``LIKE`` decides."""
     ids = candidates(q)
     if ids is None:
         return like(q)
+    if exact(q):
+        return Site.id.in_(ids)
     return and_(Site.id.in_(ids), like(q))
 
 

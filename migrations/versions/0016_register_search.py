@@ -1,6 +1,7 @@
 """the register from indexes (issue 19): the current case's state kept on the plot,
 partial indexes over public plots, samples' index with the case, the search terms,
-the desk's indexes, the public scopes kept answers depend on
+the desk's indexes, the public scopes kept answers depend on, the plots'
+pollutants of concern and their counts
 
 Revision ID: 0016
 Revises: 0015
@@ -50,6 +51,36 @@ def upgrade():
         op.drop_index(f'ix_manifests_{side}_county_code', table_name='manifests')
 
     op.create_table(
+        'plot_pollutants',
+        sa.Column('site_id', sa.Integer(), nullable=False),
+        sa.Column('pollutant_key', sa.String(length=64), nullable=False),
+        sa.Column('county_code', sa.String(length=6), nullable=False),
+        sa.Column('public', sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(['site_id'], ['sites.id'], name='fk_plot_pollutants_site_id_sites'),
+        sa.PrimaryKeyConstraint('site_id', 'pollutant_key', name='pk_plot_pollutants'),
+    )
+    op.create_index('ix_plot_pollutants_pollutant_key', 'plot_pollutants', ['pollutant_key', 'site_id'],
+                    unique=False)
+    op.create_table(
+        'pollutant_counts',
+        sa.Column('county_code', sa.String(length=6), nullable=False),
+        sa.Column('pollutant_key', sa.String(length=64), nullable=False),
+        sa.Column('public', sa.Boolean(), nullable=False),
+        sa.Column('n', sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint('county_code', 'pollutant_key', 'public', name='pk_pollutant_counts'),
+    )
+    conn.execute(sa.text(
+        "INSERT INTO plot_pollutants (site_id, pollutant_key, county_code, public) "
+        "SELECT DISTINCT sites.id, samples.pollutant_key, sites.county_code, sites.public_since IS NOT NULL "
+        "FROM samples JOIN sites ON sites.current_case_id = samples.case_id "
+        "WHERE samples.level IN ('above_screening', 'above_intervention')"
+    ))
+    conn.execute(sa.text(
+        "INSERT INTO pollutant_counts (county_code, pollutant_key, public, n) "
+        "SELECT county_code, pollutant_key, public, count(*) FROM plot_pollutants "
+        "GROUP BY county_code, pollutant_key, public"
+    ))
+    op.create_table(
         'scope_heads',
         sa.Column('scope', sa.String(length=48), nullable=False),
         sa.Column('seq', sa.Integer(), nullable=False),
@@ -87,6 +118,9 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_table('pollutant_counts')
+    op.drop_index('ix_plot_pollutants_pollutant_key', table_name='plot_pollutants')
+    op.drop_table('plot_pollutants')
     op.drop_table('scope_heads')
     op.drop_index('ix_deadlines_open_review', table_name='deadlines')
     op.drop_index('ix_site_terms_site_id', table_name='site_terms')

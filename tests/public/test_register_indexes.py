@@ -69,6 +69,9 @@ def test_terms_cut_chinese_into_pairs_and_words_into_suffixes():
     assert search.terms("ＡＢ１２") == {"ab12", "b12", "12", "2"}  # full width as ASCII
     assert search.query_terms("凤邦街道") == ["凤邦", "邦街", "街道"]
     assert search.query_terms("钢") == ["钢"] and search.query_terms("（）") == []
+    # The index alone answers one word or one or two characters; longer text is checked.
+    assert search.exact("钢铁") and search.exact("钢") and search.exact("2026")
+    assert not search.exact("钢铁厂") and not search.exact("2026-0") and not search.exact("x" * 21)
 
 
 def test_search_text_finds_exactly_what_like_finds(seeded):

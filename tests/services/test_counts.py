@@ -23,6 +23,11 @@ def test_counts_follow_a_plot_through_its_story(world, db):
     _check(db)
     world.to_state("listed", site=reg)
     _check(db)
+    # The survey's lead above the screening value made lead a pollutant of concern,
+    # counted for the register's filter once the plot is public.
+    assert counts.verify()["pollutant_rows"] == 1
+    assert register.search(register.Filters(pollutant="lead")).total == 1
+    assert ("lead", "铅") in register.filter_options()["pollutants"]
     world.to_state("released")
     _check(db)
     # The header and the register's totals read the kept rows and agree with a count.

@@ -15,17 +15,16 @@ adds the works notice board. Everything here is for an anonymous reader:
 
 from __future__ import annotations
 
-import functools
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import String, bindparam, exists, func, literal, select, true, union_all
+from sqlalchemy import exists, func, select
 
 import workflows
 from app.errors import NotFound, ValidationError
 from app.extensions import db
-from app.models import Case, PlotCount, Sample, Site
+from app.models import Case, PlotCount, PlotPollutant, PollutantCount, Sample, Site
 from app.services import jurisdiction, regions
 from app.services import screening as screening_service
 from app.services import search as search_service
@@ -219,16 +218,17 @@ def conditions(filters: Filters | None = None, ordered: bool = False) -> list:
     if f.q:
         out.append(search_service.condition(f.q))
     if f.pollutant:
-        # The cases with an exceeding sample, from the samples' index alone: looked
-        # up per plot when plots are read in code order (a page) or another filter
-        # narrows them first; else every such case listed once (a pollutant's
-        # count over a province: 30 ms instead of 90 on SQLite).
-        exceeding = (Sample.pollutant_key == f.pollutant, Sample.level.in_(EXCEEDING))
+        # The plots whose current case has an exceeding sample (kept with every
+        # change, counts.refresh_pollutants): looked up per plot when plots are read
+        # in code order (a page) or another filter narrows them first; else the
+        # pollutant's plots listed once.
         narrowed = f.county or f.township or f.state or f.q
         if ordered or narrowed:
-            out.append(exists().where(Sample.case_id == Site.current_case_id, *exceeding))
+            out.append(exists().where(PlotPollutant.site_id == Site.id,
+                                      PlotPollutant.pollutant_key == f.pollutant))  # fmt: skip
         else:
-            out.append(Site.current_case_id.in_(select(Sample.case_id).where(*exceeding)))
+            out.append(Site.id.in_(select(PlotPollutant.site_id).where(
+                PlotPollutant.pollutant_key == f.pollutant)))  # fmt: skip
     if f.near:
         # A bounding box the database can use the lat/lon indexes for; the
         # exact great-circle distance is computed on what is left.
@@ -385,6 +385,13 @@ def search(filters: Filters, page: int = 1, per_page: int = 20) -> Page:
 def _total(f: Filters, where: list) -> int:
     """How many plots match: from the kept counts when the filters are among their
     columns (county, township, state, category), else counted on ``sites``."""
+    if f.pollutant and not (f.q or f.near or f.township or f.state or f.land_category):
+        total = select(func.coalesce(func.sum(PollutantCount.n), 0)).where(
+            PollutantCount.public.is_(True), PollutantCount.pollutant_key == f.pollutant
+        )
+        if f.county:
+            total = total.where(PollutantCount.county_code == f.county)
+        return int(db.session.scalar(total) or 0)
     if f.q or f.pollutant or f.near:
         return db.session.scalar(select(func.count()).select_from(Site).where(*where)) or 0
     total = select(func.coalesce(func.sum(PlotCount.n), 0)).where(PlotCount.public.is_(True))
@@ -423,24 +430,6 @@ def get_public(code: str) -> Row:
     return _rows([pair])[0]
 
 
-@functools.lru_cache(maxsize=8)
-def _pollutant_probes(keys: tuple[str, ...], by_county: bool):
-    """One probe per pollutant of the standard (a few dozen index lookups on
-    (pollutant_key, level)) instead of a DISTINCT over every sample. Built once per
-    process (issue 19: building the fifty selects cost more than running them); the
-    county is a bound parameter. The plot is looked up from each exceeding sample
-    (by ``sites.current_case_id``), never the other way round: SQLite would otherwise
-    walk every plot of the county for every pollutant."""
-    county = Site.county_code == bindparam("county") if by_county else true()
-    shown = exists().where(Site.current_case_id == Sample.case_id, is_public(), county)
-    return union_all(*[
-        select(literal(key, String).label("key")).where(
-            exists().where(Sample.pollutant_key == key, Sample.level.in_(EXCEEDING), shown)
-        )
-        for key in keys
-    ])  # fmt: skip
-
-
 def filter_options(county: str | None = None) -> dict:
     """Choices for the register's filter form, from public plots only (of
     ``county`` when the register is filtered by one)."""
@@ -453,10 +442,12 @@ def filter_options(county: str | None = None) -> dict:
         .distinct()
         .order_by(PlotCount.township)
     ).all()  # fmt: skip
+    # From the kept pollutant counts (issue 19): a few dozen rows.
     keys = db.session.scalars(
-        _pollutant_probes(tuple(p.key for p in screening_service.all_pollutants()),
-                          county is not None),
-        {"county": county} if county is not None else {},
+        select(PollutantCount.pollutant_key)
+        .where(PollutantCount.public.is_(True), PollutantCount.n > 0,
+               in_counties(scope, PollutantCount.county_code))
+        .distinct()
     ).all()  # fmt: skip
     pollutants = []
     for key in keys:
