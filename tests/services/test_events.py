@@ -72,6 +72,10 @@ def test_receipts_are_subscribed_to_filings_approvals_and_manifests():
         assert subscriptions.issue_filing_receipt in events.handlers_for(kind)
     assert subscriptions.issue_approval_receipt in events.handlers_for("approve")
     assert subscriptions.issue_manifest in events.handlers_for("manifest_reported")
-    # A co-signature issues nothing; like every case event, it may move the clocks (§11).
-    assert events.handlers_for("cosign") == [subscriptions.keep_deadlines]
+    # A co-signature issues nothing; like every case event, it may move the clocks (§11)
+    # and change what a plot's notice board prints (issue 19).
+    assert events.handlers_for("cosign") == [
+        subscriptions.prerender_notice_board,
+        subscriptions.keep_deadlines,
+    ]
     assert subscriptions.issue_approval_receipt in events.handlers_for("require_control")
