@@ -145,59 +145,49 @@ def _keep(session: Session, _context) -> None:
         session.execute(insert(SiteTerm), rows)
 
 
-def rebuild(batch: int = 5000) -> int:
-    """Index every plot afresh (after a load that bypassed the ORM). Commits;
-    returns the number of terms."""
-    db.session.execute(delete(SiteTerm))
-    total, last = 0, 0
+def _cut(batch: int):
+    """Every plot's terms cut afresh, ``batch`` plots at a time: [(plot id, terms)]."""
+    last = 0
     columns = [getattr(Site, f) for f in TEXT_FIELDS]
     while True:
         rows = db.session.execute(
             select(Site.id, *columns).where(Site.id > last).order_by(Site.id).limit(batch)
         ).all()
         if not rows:
-            break
-        out = []
-        for site_id, *texts in rows:
-            found: set[str] = set()
-            for text in texts:
-                found |= terms(text or "")
-            out.extend({"term": t, "site_id": site_id} for t in sorted(found))
+            return
+        yield [(site_id, set().union(*(terms(t or "") for t in texts))) for site_id, *texts in rows]
+        last = rows[-1][0]
+
+
+def rebuild(batch: int = 5000) -> int:
+    """Index every plot afresh (after a load that bypassed the ORM). Commits;
+    returns the number of terms."""
+    db.session.execute(delete(SiteTerm))
+    total = 0
+    for cut in _cut(batch):
+        out = [{"term": t, "site_id": site_id} for site_id, found in cut for t in sorted(found)]
         if out:
             db.session.execute(insert(SiteTerm), out)
         total += len(out)
-        last = rows[-1][0]
     db.session.commit()
     return total
 
 
 def verify(batch: int = 2000) -> dict:
     """The kept terms against terms cut afresh from every plot:
-    ``{"ok", "sites", "differences": [plot ids, at most 20]}``."""
+    ``{"ok", "sites", "orphans", "differences": [plot ids, at most 20]}``."""
     differences: list[int] = []
-    checked, last = 0, 0
-    columns = [getattr(Site, f) for f in TEXT_FIELDS]
-    while True:
-        rows = db.session.execute(
-            select(Site.id, *columns).where(Site.id > last).order_by(Site.id).limit(batch)
-        ).all()
-        if not rows:
-            break
+    checked = 0
+    for cut in _cut(batch):
         kept: dict[int, set[str]] = {}
         for term, site_id in db.session.execute(
             select(SiteTerm.term, SiteTerm.site_id).where(
-                SiteTerm.site_id.in_([r[0] for r in rows])
+                SiteTerm.site_id.in_([site_id for site_id, _ in cut])
             )
         ):
             kept.setdefault(site_id, set()).add(term)
-        for site_id, *texts in rows:
-            want: set[str] = set()
-            for text in texts:
-                want |= terms(text or "")
-            if kept.get(site_id, set()) != want:
-                differences.append(site_id)
-        checked += len(rows)
-        last = rows[-1][0]
+        differences += [site_id for site_id, want in cut if kept.get(site_id, set()) != want]
+        checked += len(cut)
     orphans = db.session.scalar(
         select(func.count())
         .select_from(SiteTerm)
