@@ -159,13 +159,16 @@ def register_input_guards(app: Flask) -> None:
 
 
 class DatabaseId(IntegerConverter):
-    """``<int:…>`` with ASCII digits only, at most 2**31 - 1 (an INTEGER column)."""
+    """``<int:…>`` with ASCII digits only. A number past 2**31 - 1 (an INTEGER
+    column) becomes 0, which no row has: the view answers 404 like for any missing
+    id. (Refusing it in the converter made Werkzeug answer 405 to a POST, because the
+    same path has a GET rule; and the database would refuse the number itself.)"""
 
     regex = r"[0-9]{1,10}"
 
-    def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", 2**31 - 1)
-        super().__init__(map, *args, **kwargs)
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        return number if number <= 2**31 - 1 else 0
 
 
 def register_security_headers(app: Flask) -> None:
