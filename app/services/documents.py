@@ -120,10 +120,11 @@ def absolute(endpoint: str, base_url: str | None = None, **values) -> str:
         return base + url_for(endpoint, **values)
 
 
-def qr_data_uri(url: str) -> str:
+def qr_data_uri(url: str, scale: int = 6) -> str:
+    """A QR code of ``url`` as an SVG data: URI (receipts at 6, the A3 notice board at 10)."""
     import segno
 
-    return segno.make(url, error="m").svg_data_uri(scale=6, border=2, dark="#000", light="#fff")
+    return segno.make(url, error="m").svg_data_uri(scale=scale, border=2, dark="#000", light="#fff")
 
 
 def _context(job: DocumentJob, event: LedgerEvent, base_url: str | None) -> dict:

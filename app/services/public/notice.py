@@ -25,6 +25,7 @@ from app.errors import NotFound
 from app.extensions import db
 from app.models import Site
 from app.services import pdf
+from app.services.documents import background, qr_data_uri
 from app.services.public.plot import NOTICE_LABELS_ZH, notice_board
 from app.services.public.register import Row, get_public, public_url
 from app.services.sites import PLANNED_USE_ZH
@@ -79,18 +80,12 @@ def _render(notice: Notice) -> bytes:
         case=row.case,
         board=notice.board,
         url=notice.url,
-        qr=_qr_data_uri(notice.url),
+        qr=qr_data_uri(notice.url, scale=10),
         planned_use=PLANNED_USE_ZH.get(row.site.planned_use, row.site.planned_use),
         labels=NOTICE_LABELS_ZH,
         pollutants=row.pollutants,
         state_label=workflows.STATE_LABELS_ZH[row.case.state],
     )
-
-
-def _qr_data_uri(url: str) -> str:
-    import segno
-
-    return segno.make(url, error="m").svg_data_uri(scale=10, border=2, dark="#000", light="#fff")
 
 
 # ---------------------------------------------------------------- ahead of readers
@@ -110,8 +105,6 @@ def prerender_after(event):
     app, case_id = current_app._get_current_object(), event.case_id
     if mode == "sync":
         return lambda: _prerender_in_app(app, case_id, base)
-    from app.services.documents import background
-
     return lambda: background().submit(_prerender_in_app, app, case_id, base)
 
 
