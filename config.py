@@ -103,6 +103,22 @@ class Config:
             "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL")
             or f"sqlite:///{instance / 'app.db'}",
             "STORAGE_DIR": os.environ.get("STORAGE_DIR") or str(instance / "storage"),
+            # Issue 20: s3://bucket/prefix keeps documents in an S3-compatible object
+            # store (endpoint and credentials: AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID,
+            # AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION); empty: the folder STORAGE_DIR.
+            "STORAGE_URL": os.environ.get("STORAGE_URL", ""),
+            "STORAGE_ENDPOINT_URL": os.environ.get("AWS_ENDPOINT_URL_S3")
+            or os.environ.get("AWS_ENDPOINT_URL")
+            or None,
+            # Downloads: 0 streams them through the app; N > 0 redirects to a signed
+            # URL of the object store valid N seconds (browsers must reach the store).
+            "STORAGE_REDIRECT_SECONDS": _int_env("STORAGE_REDIRECT_SECONDS", 0),
+            # Slow work (issued PDFs, notice boards, the register PDF, reminders) through
+            # an RQ queue on this Redis, run by `flask worker`; empty: in-process after
+            # the commit, as on a single machine (app/jobs.py).
+            "JOBS_REDIS_URL": os.environ.get("JOBS_REDIS_URL", ""),
+            # A streaming replica for anonymous public reads (app/replica.py); empty: none.
+            "DATABASE_REPLICA_URL": os.environ.get("DATABASE_REPLICA_URL", ""),
             "TRANSFER_NOTICE_WORKING_DAYS": _int_env("TRANSFER_NOTICE_WORKING_DAYS", 5),
             "TRANSFER_DISCREPANCY_PCT": _int_env("TRANSFER_DISCREPANCY_PCT", 10),
             # Statutory clocks (DESIGN.md §11; workflows/deadlines.py).

@@ -266,7 +266,7 @@ def documents_register():
     head, digest = ledger.head()
     copy = register_export.latest()
     if copy is not None and copy.seq >= head:
-        click.echo(f"名录 PDF 已是最新（台账 seq={copy.seq}）：{copy.path}")
+        click.echo(f"名录 PDF 已是最新（台账 seq={copy.seq}）：{copy.name}")
         return
     started = time.monotonic()
     copy = register_export.render_locked(head, digest)
@@ -274,7 +274,7 @@ def documents_register():
         click.echo("另一个进程正在生成名录 PDF", err=True)
         sys.exit(1)
     click.echo(
-        f"已生成名录 PDF（台账 seq={copy.seq}，{time.monotonic() - started:.1f} 秒）：{copy.path}"
+        f"已生成名录 PDF（台账 seq={copy.seq}，{time.monotonic() - started:.1f} 秒）：{copy.name}"
     )
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import functools
 import json
+import unicodedata
+from urllib.parse import quote
 
-from flask import current_app, g, jsonify, request, send_file
+from flask import Response, current_app, g, jsonify, redirect, request
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -408,6 +410,17 @@ def manifest_step(manifest_id, step):
 # ---------------------------------------------------------------- documents
 
 
+def _download_names(name: str) -> dict:
+    """Content-Disposition's names as Werkzeug's ``send_file`` gives them: an ASCII
+    ``filename`` and, for Chinese names, ``filename*`` (RFC 5987)."""
+    try:
+        name.encode("ascii")
+    except UnicodeEncodeError:
+        simple = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+        return {"filename": simple, "filename*": "UTF-8''" + quote(name, safe="!#$&+-.^_`|~")}
+    return {"filename": name}
+
+
 @bp.get("/documents/<int:document_id>")
 @login_required
 def download_document(document_id):
@@ -420,17 +433,20 @@ def download_document(document_id):
         if ledger_service.iso(doc.created_at) > ledger_service.iso(cutoff):
             security_log.event("authz_fail", user=g.user, object=f"document:{document_id}")
             raise NotFound("文件不存在")
-    path = storage.path_for(doc.sha256)
-    if not path.exists():
+    name = uploads.safe_download_name(doc.original_name)
+    signed = storage.signed_url(doc.sha256, name, doc.mime)
+    if signed is not None:  # STORAGE_REDIRECT_SECONDS: fetched from the object store
+        return redirect(signed, code=302)
+    found = storage.stream(doc.sha256)
+    if found is None:
         raise NotFound("文件内容缺失，请联系管理员")
-    response = send_file(
-        path,
-        mimetype=doc.mime,
-        as_attachment=True,
-        download_name=uploads.safe_download_name(doc.original_name),
-        etag=doc.sha256,
-        max_age=0,
-    )
+    chunks, size = found
+    response = Response(chunks, mimetype=doc.mime, direct_passthrough=True)
+    response.headers["Content-Length"] = str(size)
+    response.headers.set("Content-Disposition", "attachment", **_download_names(name))
+    response.headers["Cache-Control"] = "no-cache"
+    response.set_etag(doc.sha256)
+    response.make_conditional(request)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

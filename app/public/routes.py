@@ -202,7 +202,7 @@ def _stages(state: str, release: dict | None) -> list[dict]:
 @cached(scopes=lambda: scopes.for_plot(request.view_args["code"]))
 def notice_pdf(code):
     board = notice_service.prepare(code)
-    if board.etag in request.if_none_match:
+    if request.if_none_match.contains_weak(board.etag):
         return Response(status=304, headers={"ETag": f'"{board.etag}"'})
     # Stored per version of what the board shows (issue 19), usually rendered in the
     # background when the plot changed; only a version not there yet is rendered

@@ -84,11 +84,10 @@ def register_pdf():
             copy = register_export.render_locked(head, digest) or copy
         else:
             register_export.refresh_in_background()
-    try:
-        data = copy.path.read_bytes() if copy is not None else None
-    except FileNotFoundError:  # replaced by a newer copy a moment ago
+    data = copy.data() if copy is not None else None
+    if data is None:  # replaced by a newer copy a moment ago
         copy = register_export.latest()
-        data = copy.path.read_bytes() if copy is not None else None
+        data = copy.data() if copy is not None else None
     if copy is None:
         return Response(
             "名录 PDF 正在生成，请几分钟后再试。The register PDF is being prepared; "

@@ -86,15 +86,13 @@ def render_pdf(template_name: str, **context) -> bytes:
 
 
 def stored(name: str, render) -> bytes:
-    """A PDF kept under ``STORAGE_DIR/<name>`` (``name`` names the version of what it
-    shows): read when there, else rendered by ``render()`` and written atomically,
-    so each version is rendered once for every process and node sharing the folder."""
+    """A PDF kept in storage under ``name`` (``name`` names the version of what it
+    shows): read when there, else rendered by ``render()`` and written whole, so each
+    version is rendered once for every process and node sharing the store."""
     from app.services import storage
 
-    target = storage.storage_root() / name
-    try:
-        return target.read_bytes()
-    except FileNotFoundError:
+    data = storage.read_named(name)
+    if data is None:
         data = render()
-        storage.write_atomic(target, data)
-        return data
+        storage.write_named(name, data)
+    return data

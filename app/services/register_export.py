@@ -27,31 +27,27 @@ from app.services import clock, storage
 SYNC_MAX_PLOTS = 1000
 KEEP_COPIES = 2
 LOCK_STALE_SECONDS = 3600
+FOLDER = "exports"
 _NAME = re.compile(r"^register-(\d+)-([0-9a-f]{16})\.pdf$")
 
 
 @dataclass(frozen=True)
 class Copy:
-    path: Path
+    name: str  # in storage (app/services/storage.py): exports/register-<seq>-<hash16>.pdf
     seq: int  # the ledger head the copy shows: its seq
     hash16: str  # and the first 16 hex digits of its hash (a restored or rebuilt
     # database can reach the same seq with other events)
+    rendered_at: float  # seconds since the epoch
 
-    @property
-    def rendered_at(self) -> float:
-        return self.path.stat().st_mtime
-
-
-def _dir() -> Path:
-    return storage.storage_root() / "exports"
+    def data(self) -> bytes | None:
+        """The PDF, or None if a newer copy replaced it meanwhile."""
+        return storage.read_named(self.name)
 
 
 def _copies() -> list[Copy]:
-    folder = _dir()
-    if not folder.is_dir():
-        return []
-    found = [Copy(p, int(m.group(1)), m.group(2))
-             for p in folder.iterdir() if (m := _NAME.match(p.name))]  # fmt: skip
+    found = [Copy(e.name, int(m.group(1)), m.group(2), e.modified)
+             for e in storage.list_named(FOLDER)
+             if (m := _NAME.match(e.name.rsplit("/", 1)[-1]))]  # fmt: skip
     return sorted(found, key=lambda c: c.seq)
 
 
@@ -67,7 +63,7 @@ def latest() -> Copy | None:
         digest = db.session.scalar(select(LedgerEvent.hash).where(LedgerEvent.seq == copy.seq))
         if digest is not None and digest.startswith(copy.hash16):
             return copy
-        copy.path.unlink(missing_ok=True)
+        storage.delete_named(copy.name)
     return None
 
 
@@ -80,15 +76,17 @@ def render(seq: int, digest: str) -> Copy:
     rows = public.all_public()
     data = render_pdf("documents/register.html", rows=rows, now=clock.now(),
                       state_labels=workflows.STATE_LABELS_ZH)  # fmt: skip
-    target = _dir() / f"register-{seq}-{digest[:16]}.pdf"
-    storage.write_atomic(target, data)
+    name = f"{FOLDER}/register-{seq}-{digest[:16]}.pdf"
+    storage.write_named(name, data)
     for old in _copies()[:-KEEP_COPIES]:
-        old.path.unlink(missing_ok=True)
-    return Copy(target, seq, digest[:16])
+        storage.delete_named(old.name)
+    return Copy(name, seq, digest[:16], time.time())
 
 
 def _lock_path() -> Path:
-    return _dir() / ".rendering"
+    """One renderer at a time on this machine (with several machines, the job queue
+    runs the rendering: app/jobs.py)."""
+    return storage.storage_root() / FOLDER / ".rendering"
 
 
 def _take_lock() -> bool:

@@ -102,7 +102,7 @@ def test_a_copy_replaced_during_the_request_is_not_an_error(client, world, expor
     assert client.get("/open-data/register.pdf").status_code == 200
     real = register_export.latest
     seq, digest = ledger.head()
-    gone = register_export.Copy(exports / "register-1-0000000000000000.pdf", seq, digest[:16])
+    gone = register_export.Copy("exports/register-1-0000000000000000.pdf", seq, digest[:16], 0.0)
     answers = iter([gone])
     monkeypatch.setattr(register_export, "latest", lambda: next(answers, None) or real())
     r = client.get("/open-data/register.pdf")

@@ -24,7 +24,6 @@ from app.services.ops.archive import (
     HEAD_FILE,
     MANIFEST,
     BackupError,
-    copy_verified,
     database_kind,
     document_path,
     file_digest,
@@ -114,12 +113,10 @@ def backup(dest: str | os.PathLike, *, force: bool = False) -> dict:
     else:
         facts = _snapshot_postgresql(database_file)
 
-    store, copied, damaged = storage.storage_root(), [], []
+    copied, damaged = [], []
     for sha in facts["documents"]:
-        source = document_path(store, sha)
-        size = None
-        if source.is_file():
-            size = copy_verified(source, document_path(dest / DOCUMENTS_DIR, sha), sha)
+        # From the folder or the bucket (STORAGE_URL), checked against its name.
+        size = storage.copy_out(sha, document_path(dest / DOCUMENTS_DIR, sha))
         if size is None:
             damaged.append(sha)
         else:

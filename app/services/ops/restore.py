@@ -24,7 +24,6 @@ from app.services.ops.archive import (
     MANIFEST,
     BackupError,
     check_manifest_signature,
-    copy_verified,
     database_kind,
     document_path,
     file_digest,
@@ -204,7 +203,7 @@ def _restore_documents(src: Path, manifest: dict) -> int:
         sha = entry["sha256"]
         if storage.intact(sha):
             continue
-        size = copy_verified(document_path(src / DOCUMENTS_DIR, sha), storage.path_for(sha), sha)
+        size = storage.copy_in(document_path(src / DOCUMENTS_DIR, sha), sha)
         if size is None:
             raise BackupError(
                 f"恢复时文档 {sha} 的内容与名称不符（document changed during restore）"
