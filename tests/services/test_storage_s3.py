@@ -60,7 +60,7 @@ def bucket(app, monkeypatch, s3_endpoint):
     client = boto3.client("s3", endpoint_url=s3_endpoint)
 
     class Bucket:
-        def keys(self) -> set[str]:
+        def names(self) -> set[str]:
             pages = client.get_paginator("list_objects_v2").paginate(
                 Bucket=BUCKET, Prefix=prefix + "/"
             )
@@ -70,7 +70,7 @@ def bucket(app, monkeypatch, s3_endpoint):
             client.put_object(Bucket=BUCKET, Key=f"{prefix}/{key}", Body=data)
 
         def empty(self) -> None:
-            for key in self.keys():
+            for key in self.names():
                 client.delete_object(Bucket=BUCKET, Key=f"{prefix}/{key}")
 
     return Bucket()
@@ -96,7 +96,7 @@ def test_uploads_and_issued_documents_live_in_the_bucket(app, world, bucket):
         select(Document.sha256).where(Document.purpose.in_(tuple(documents.KINDS)))
     ).all()
     assert issued, "no receipt was issued"
-    keys = bucket.keys()
+    keys = bucket.names()
     assert {storage.document_key(s) for s in shas} <= keys
     assert set(_local_files(app)) == before, "a document was written to the local folder"
     assert all(storage.intact(s) for s in shas)
@@ -123,8 +123,9 @@ def test_a_download_streams_from_the_bucket_or_redirects_to_a_signed_url(
     streamed = world.client.get(url, headers=world.contractor.headers)
     assert streamed.status_code == 200 and streamed.data == pdf
     assert streamed.headers["Content-Length"] == str(len(pdf))
-    assert "filename*=UTF-8''%E8%BF%9B%E5%B1%95%E6%8A%A5%E5%91%8A.pdf" in (
-        streamed.headers["Content-Disposition"]
+    assert (
+        "filename*=UTF-8''%E8%BF%9B%E5%B1%95%E6%8A%A5%E5%91%8A.pdf"
+        in (streamed.headers["Content-Disposition"])
     )
     again = world.client.get(
         url, headers={**world.contractor.headers, "If-None-Match": f'"{doc.sha256}"'}
@@ -159,7 +160,7 @@ def test_derived_copies_are_kept_in_the_bucket(app, world, bucket):
     first = world.client.get("/open-data/register.pdf")
     assert first.status_code == 200 and first.data.startswith(b"%PDF")
     copy = register_export.latest()
-    assert copy is not None and copy.name in bucket.keys()
+    assert copy is not None and copy.name in bucket.names()
     assert copy.data() == first.data
 
 
@@ -195,7 +196,7 @@ def test_backup_and_restore_cover_the_bucket(app, world, bucket, tmp_path):
         bucket.empty()  # and the bucket
         result = runner.invoke(args=["restore", str(folder)])
         assert result.exit_code == 0, result.output
-        assert {storage.document_key(s) for s in shas} <= bucket.keys()
+        assert {storage.document_key(s) for s in shas} <= bucket.names()
         assert all(storage.intact(s) for s in shas)
     finally:
         _ensure_schema()
