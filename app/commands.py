@@ -263,13 +263,13 @@ def documents_register():
     started by the site when the kept copy is behind)."""
     from app.services import ledger, register_export
 
-    head, digest = ledger.head()
+    head, _ = ledger.head()
     copy = register_export.latest()
     if copy is not None and copy.seq >= head:
         click.echo(f"名录 PDF 已是最新（台账 seq={copy.seq}）：{copy.name}")
         return
     started = time.monotonic()
-    copy = register_export.render_locked(head, digest)
+    copy = register_export.refresh()
     if copy is None:
         click.echo("另一个进程正在生成名录 PDF", err=True)
         sys.exit(1)
@@ -287,6 +287,23 @@ def documents_run():
     click.echo(f"已签发 {result['rendered']} 份，失败 {result['failed']} 份")
     if result["failed"]:
         sys.exit(1)
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Run what is queued, then stop (tests, cron).")
+@click.option("--sweep-seconds", default=30, show_default=True,
+              help="How often pending documents are looked for (the crash sweep).")  # fmt: skip
+def worker_command(burst, sweep_seconds):
+    """Run queued jobs (JOBS_REDIS_URL): issued PDFs, notice boards, the register
+    PDF, reminders. Run one or more per deployment (systemd: clc-worker@N)."""
+    from flask import current_app
+
+    from app import worker
+
+    if not current_app.config.get("JOBS_REDIS_URL"):
+        click.echo("JOBS_REDIS_URL 未设置：任务在 Web 进程内执行，无需 worker", err=True)
+        sys.exit(2)
+    worker.work(current_app._get_current_object(), burst=burst, sweep_seconds=sweep_seconds)
 
 
 deadlines_cli = AppGroup("deadlines", help="法定期限 / statutory deadlines")
@@ -428,6 +445,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(ledger_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(worker_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     # The benchmark's commands (bench/cli.py) when the source tree is present; a

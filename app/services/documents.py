@@ -16,7 +16,6 @@ or undoes the event.
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 
 from flask import current_app, has_request_context, url_for
 from sqlalchemy import select
@@ -25,7 +24,7 @@ from sqlalchemy.orm import selectinload
 import workflows
 from app.extensions import db
 from app.models import Case, Document, DocumentJob, Filing, LedgerEvent, Manifest, Review
-from app.services import clock, ledger, regions, storage
+from app.services import clock, jobs, ledger, regions, storage
 from workflows.filings import KIND_LABELS_ZH as FILING_LABELS_ZH
 
 log = logging.getLogger("app.documents")
@@ -36,7 +35,6 @@ KINDS = {
     "manifest": ("documents/manifest.html", "污染土壤转运联单"),
 }
 MAX_ATTEMPTS = 3
-_executor: ThreadPoolExecutor | None = None
 
 
 # ---------------------------------------------------------------- scheduling
@@ -62,40 +60,66 @@ def schedule(kind: str, event: LedgerEvent, *, filing_id=None, manifest_id=None)
 
 def issue_later(kind: str, event: LedgerEvent, *, filing_id=None, manifest_id=None):
     """Event handler body (``app/services/subscriptions.py``): write the job into the
-    event's transaction and return what starts the rendering once it has committed."""
+    event's transaction and return what starts the rendering once it has committed
+    (in this process, or through the shared queue: app/services/jobs.py)."""
     job = schedule(kind, event, filing_id=filing_id, manifest_id=manifest_id)
-    mode = current_app.config.get("DOCUMENTS_MODE", "thread")
-    if mode == "off":
-        return None
     # Read now: after the commit the job row is expired and the request may be gone.
-    app, job_id, base = current_app._get_current_object(), job.id, _base_url()
-    if mode == "sync":
-        return lambda: _process_in_app(app, job_id, base)
-    return lambda: background().submit(_process_in_app, app, job_id, base)
+    return jobs.later(PROCESS_JOB, job.id, _base_url(), key=f"document-{job.id}")
+
+
+PROCESS_JOB = "app.services.documents.process_job"
 
 
 def manifest_id_for(event: LedgerEvent) -> int | None:
     return db.session.scalar(select(Manifest.id).where(Manifest.number == event.detail["manifest"]))
 
 
-def background() -> ThreadPoolExecutor:
-    """The process's one rendering thread (receipts, notice boards)."""
-    global _executor
-    if _executor is None:
-        _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="documents")
-    return _executor
+def process_job(job_id: int, base_url: str | None = None) -> int | None:
+    """A rendering job (app/services/jobs.py): the document's id. Raises when this
+    attempt failed and another is due, so that the queue retries it with backoff."""
+    document = process(job_id, base_url=base_url)
+    if document is None:
+        status = db.session.scalar(select(DocumentJob.status).where(DocumentJob.id == job_id))
+        if status == "pending":
+            raise RuntimeError(f"document job {job_id}: rendering failed, to be retried")
+        return None
+    return document.id
 
 
-def _process_in_app(app, job_id: int, base: str) -> None:
-    """Render in an app context of its own: its own database session, outside the
-    transaction (and the thread) that recorded the event."""
-    with app.app_context():
-        try:
-            process(job_id, base_url=base)
-        except Exception:  # a worker has no one else to tell
-            log.exception("document job %s failed", job_id)
-        finally:
-            db.session.remove()
+SWEEP_AFTER_SECONDS = 120
+
+
+def sweep(stale_seconds: int | None = None, limit: int = 500) -> int:
+    """The worker's periodic job: queue again every rendering still pending a while
+    after it was asked for — its web node died before queueing it, its worker died
+    in the middle of it, or Redis lost it. Rendering is idempotent, so a job that was
+    only slow is rendered once all the same. The number queued."""
+    from datetime import timedelta
+
+    stale = stale_seconds
+    if stale is None:
+        stale = int(current_app.config.get("JOBS_SWEEP_AFTER_SECONDS") or SWEEP_AFTER_SECONDS)
+    ids = db.session.scalars(
+        select(DocumentJob.id)
+        .where(
+            DocumentJob.status == "pending",
+            DocumentJob.created_at < clock.now() - timedelta(seconds=stale),
+        )
+        .order_by(DocumentJob.id)
+        .limit(limit)
+    ).all()
+    db.session.rollback()
+    app, base = current_app._get_current_object(), _base_url()
+    for job_id in ids:
+        jobs.enqueue(app, PROCESS_JOB, job_id, base, key=f"document-{job_id}")
+    if ids:
+        log.warning("queued %s pending document jobs again (ids %s…)", len(ids), ids[:5])
+    return len(ids)
+
+
+def background():
+    """The process's one background thread (receipts, notice boards)."""
+    return jobs.background()
 
 
 # ---------------------------------------------------------------- rendering

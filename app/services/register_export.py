@@ -22,7 +22,7 @@ from pathlib import Path
 
 from flask import current_app
 
-from app.services import clock, storage
+from app.services import clock, jobs, storage
 
 SYNC_MAX_PLOTS = 1000
 KEEP_COPIES = 2
@@ -117,9 +117,25 @@ def render_locked(seq: int, digest: str) -> Copy | None:
         _lock_path().unlink(missing_ok=True)
 
 
+def refresh() -> Copy | None:
+    """Render a copy for the current ledger head unless one is kept (a job, and
+    ``flask documents register``); the copy, or None if another process renders."""
+    from app.services import ledger
+
+    head, digest = ledger.head()
+    copy = latest()
+    if copy is not None and copy.seq >= head:
+        return copy
+    return render_locked(head, digest)
+
+
 def refresh_in_background() -> bool:
-    """Start ``flask documents register`` in its own process unless one is running
-    (DOCUMENTS_MODE "thread"); "off" leaves it to cron. True if one was started."""
+    """Queue :func:`refresh` for a worker (JOBS_REDIS_URL), or else start ``flask
+    documents register`` in its own process unless one is running (DOCUMENTS_MODE
+    "thread"); "off" leaves it to cron. True if it was started."""
+    if jobs.queued():
+        return jobs.enqueue(current_app._get_current_object(),
+                            "app.services.register_export.refresh", key="register-export")  # fmt: skip
     if current_app.config.get("DOCUMENTS_MODE", "thread") != "thread":
         return False
     if _lock_path().exists() and time.time() - _lock_path().stat().st_mtime < LOCK_STALE_SECONDS:

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from app.models import Document, DocumentJob, Filing, LedgerEvent
 from app.services import documents, filings, ledger, storage
+from app.services import jobs as job_queue
 from tests.documents.helpers import (
     BASE,
     NAMES,
@@ -142,7 +143,7 @@ def test_the_job_commits_with_its_event_and_not_without_it(app, world, db, monke
         raise RuntimeError("worker died")
 
     monkeypatch.setitem(app.config, "DOCUMENTS_MODE", "sync")
-    monkeypatch.setattr(documents, "_process_in_app", crash)
+    monkeypatch.setattr(job_queue, "run_in_app", crash)
     filings.file(user, cid, "survey_report", world.survey_data())
     db.session.rollback()
     (filing,) = all_filings()
@@ -262,10 +263,10 @@ def test_a_forged_host_never_reaches_a_receipt(world, sync_mode, tmp_path):
 
 def test_thread_mode_renders_in_the_background(app, world, monkeypatch):
     monkeypatch.setitem(app.config, "DOCUMENTS_MODE", "thread")
-    monkeypatch.setattr(documents, "_executor", None)
+    monkeypatch.setattr(job_queue, "_executor", None)
     cid = world.register()["case"]["id"]
     world.file("landholder", cid, "survey_report", world.survey_data())
-    executor = documents._executor
+    executor = job_queue._executor
     assert executor is not None
     executor.shutdown(wait=True)  # let the worker finish (and drop it)
     (job,) = jobs("filing_receipt")
@@ -345,7 +346,9 @@ def test_two_workers_on_the_same_job_issue_one_document(app, world, monkeypatch)
     def render_while_another_worker_runs(*args, **kwargs):
         data = real(*args, **kwargs)
         if not other:  # the first worker, mid-rendering: a second one starts
-            t = threading.Thread(target=documents._process_in_app, args=(app, job.id, BASE))
+            t = threading.Thread(
+                target=job_queue.run_in_app, args=(app, documents.PROCESS_JOB, (job.id, BASE))
+            )
             other.append(t)
             t.start()
             t.join(timeout=15)  # a worker that waits for a lock may not finish yet

@@ -24,8 +24,8 @@ import workflows
 from app.errors import NotFound
 from app.extensions import db
 from app.models import Site
-from app.services import pdf
-from app.services.documents import background, qr_data_uri
+from app.services import jobs, pdf
+from app.services.documents import qr_data_uri
 from app.services.public.plot import NOTICE_LABELS_ZH, notice_board
 from app.services.public.register import Row, get_public, public_url
 from app.services.sites import PLANNED_USE_ZH
@@ -97,30 +97,26 @@ def prerender_after(event):
     yet. Only where the public address is configured (the QR code prints it: a
     version rendered for another address would never be asked for) and documents
     are rendered in the background (``DOCUMENTS_MODE``)."""
-    config = current_app.config
-    mode = config.get("DOCUMENTS_MODE", "thread")
-    base = (config.get("PUBLIC_BASE_URL") or "").rstrip("/")
-    if event.case_id is None or mode == "off" or not base:
+    base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
+    if event.case_id is None or not base:
         return None
-    app, case_id = current_app._get_current_object(), event.case_id
-    if mode == "sync":
-        return lambda: _prerender_in_app(app, case_id, base)
-    return lambda: background().submit(_prerender_in_app, app, case_id, base)
+    return jobs.later(PRERENDER, event.case_id, base, key=f"notice-{event.case_id}")
 
 
-def _prerender_in_app(app, case_id: int, base: str) -> None:
-    # An app context of its own (its own session), and a request for public_url.
-    with app.app_context(), app.test_request_context("/", base_url=base):
+PRERENDER = "app.services.public.notice.prerender"
+
+
+def prerender(case_id: int, base: str) -> bool:
+    """Render the board of the plot whose current case is ``case_id`` unless it is
+    stored already (a job: app/services/jobs.py). True if there was a board."""
+    # A request for public_url, at the public address.
+    with current_app.test_request_context("/", base_url=base):
+        code = db.session.scalar(select(Site.code).where(Site.current_case_id == case_id))
+        if code is None:
+            return False
         try:
-            code = db.session.scalar(select(Site.code).where(Site.current_case_id == case_id))
-            if code is None:
-                return
-            try:
-                notice = prepare(code)
-            except NotFound:
-                return  # not public, or no board
-            pdf_bytes(notice)
-        except Exception:  # nobody waits for this: a reader renders it if need be
-            log.exception("rendering the notice board of case %s failed", case_id)
-        finally:
-            db.session.remove()
+            notice = prepare(code)
+        except NotFound:
+            return False  # not public, or no board
+        pdf_bytes(notice)
+        return True
