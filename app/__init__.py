@@ -63,6 +63,11 @@ def register_extensions(app: Flask) -> None:
     from app.extensions import babel, bootstrap, csrf, db, limiter, login_manager, mail, migrate
 
     db.init_app(app)
+    from app import replica
+
+    # Decided first, before anything reads: where this request reads (issue 20).
+    app.before_request_funcs.setdefault(None, []).insert(0, replica.choose)
+    app.after_request(replica.note_write)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Shanghai")
     from app import ui
 

@@ -104,7 +104,11 @@ def ledger_mark(*, pushed: bool = False) -> tuple[int, str, str]:
     mark = g.get("_ledger_mark")
     if mark is None:
         seq = None
-        if pushed and current_app.config.get("LEDGER_HEAD_NOTIFY"):
+        from app import replica
+
+        # A request read from a replica takes the head from the replica itself: an
+        # answer is never kept under a version newer than the data it was made from.
+        if pushed and current_app.config.get("LEDGER_HEAD_NOTIFY") and not replica.active():
             from app import head_watch
 
             seq = head_watch.current(db.engine)
