@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: setup run demo test test-pg lint gates clean-demo bench bench-pg bench-deps
+.PHONY: setup run demo test test-pg lint gates clean-demo bench bench-pg bench-deps cluster-test cluster-deps
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	$(PY) -m venv $(VENV)
@@ -94,3 +94,19 @@ translations: $(BIN)/activate
 	  $(BIN)/pybabel init -i messages.pot -d translations -l en --no-wrap; \
 	fi
 	$(BIN)/pybabel compile -d translations -l en --statistics
+
+# A province's cluster on one machine, as a test (issue 20): PostgreSQL primary and
+# streaming replica, Redis, an S3 server (moto), two gunicorn nodes, two RQ workers and
+# nginx, all on 127.0.0.1 in a temporary folder; drives cases through nginx, kills a node
+# and a worker mid-run, checks nothing was lost or doubled (scripts/cluster_test.py).
+# About two minutes; as root (PostgreSQL runs as the postgres user). Summary in
+# bench/results/cluster-latest.json.
+cluster-deps:
+	@command -v nginx >/dev/null 2>&1 || command -v /usr/sbin/nginx >/dev/null 2>&1 || { \
+	  export DEBIAN_FRONTEND=noninteractive; apt-get install -y -qq nginx >/dev/null 2>&1 || \
+	  { apt-get update -qq && apt-get install -y -qq nginx >/dev/null; }; }
+	@command -v wrk >/dev/null 2>&1 || { export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; }
+
+cluster-test: setup cluster-deps
+	$(BIN)/python scripts/cluster_test.py

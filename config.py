@@ -117,6 +117,9 @@ class Config:
             # an RQ queue on this Redis, run by `flask worker`; empty: in-process after
             # the commit, as on a single machine (app/jobs.py).
             "JOBS_REDIS_URL": os.environ.get("JOBS_REDIS_URL", ""),
+            # A document job still pending this long after it was asked for is queued
+            # again by the worker's sweep (its web node or worker died, Redis lost it).
+            "JOBS_SWEEP_AFTER_SECONDS": _int_env("JOBS_SWEEP_AFTER_SECONDS", 120),
             # A streaming replica for anonymous public reads (app/replica.py); empty: none.
             "DATABASE_REPLICA_URL": os.environ.get("DATABASE_REPLICA_URL", ""),
             "TRANSFER_NOTICE_WORKING_DAYS": _int_env("TRANSFER_NOTICE_WORKING_DAYS", 5),

@@ -215,8 +215,11 @@ def process(job_id: int, *, base_url: str | None = None) -> Document | None:
 
 
 def _store_and_record(job: DocumentJob, event: LedgerEvent, data: bytes) -> Document:
-    # Take the ledger's append lock first, then look again: another worker that
-    # rendered the same job meanwhile has finished it, and we issue nothing twice.
+    # Locks in the order every request takes them -- the case's row, then the ledger's
+    # append lock -- or a worker and a filing on the same case wait for each other
+    # (the document's row and its event refer to the case). Then look again: another
+    # worker that rendered the same job meanwhile has finished it; issue nothing twice.
+    db.session.execute(select(Case.id).where(Case.id == job.case_id).with_for_update())
     ledger.take_lock()
     current = db.session.execute(
         select(DocumentJob.status, DocumentJob.document_id).where(DocumentJob.id == job.id)
