@@ -109,4 +109,4 @@ cluster-deps:
 	  apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; }
 
 cluster-test: setup cluster-deps
-	$(BIN)/python scripts/cluster_test.py
+	timeout 900 $(BIN)/python scripts/cluster_test.py

@@ -12,6 +12,9 @@ leave the primary to filers and officers. A request reads the replica only when:
 - the browser has not written anything in the last ``READ_OWN_WRITES_SECONDS`` (a
   tip-off just sent, then its receipt page): such a session reads the primary too.
 
+A replica that cannot be read sends the reader to the same URL again (307), now read
+from the primary, as every request of that process is for ``DOWN_SECONDS``.
+
 Only plain SELECTs go to the replica; a flush, ``FOR UPDATE`` or raw SQL goes to the
 primary whatever the request. Kept answers (app/response_cache.py) are keyed by the
 versions read from the replica itself, so an answer computed on a replica that lags
@@ -28,6 +31,8 @@ from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import Select, create_engine
 
 READ_OWN_WRITES_SECONDS = 30
+DOWN_SECONDS = 30  # after a failure to read the replica, this process reads the primary
+_down_until = 0.0
 WRITING_ENDPOINTS = frozenset({"api.public_ledger_heads"})
 _SESSION_KEY = "_wrote_at"
 
@@ -60,7 +65,7 @@ def active() -> bool:
 def choose() -> None:
     """``before_request``: decide where this request reads."""
     g.read_replica = False
-    if not current_app.config.get("DATABASE_REPLICA_URL"):
+    if not current_app.config.get("DATABASE_REPLICA_URL") or time.monotonic() < _down_until:
         return
     if request.method not in ("GET", "HEAD") or request.endpoint in WRITING_ENDPOINTS:
         return
@@ -71,6 +76,14 @@ def choose() -> None:
     if time.time() - float(session.get(_SESSION_KEY, 0)) < READ_OWN_WRITES_SECONDS:
         return
     g.read_replica = True
+
+
+def mark_down(exc) -> None:
+    """The replica failed this request: the app answers it again from the primary (a
+    307 to the same URL), and this process reads the primary for ``DOWN_SECONDS``."""
+    global _down_until
+    _down_until = time.monotonic() + DOWN_SECONDS
+    current_app.logger.warning("read replica unavailable (%s); reading the primary", exc)
 
 
 def note_write(response):

@@ -503,6 +503,11 @@ def drive(cluster: Cluster, summary: dict) -> None:
         # -------------------------------------------------- the replica
         served = replica_after - replica_before
         check(served > 1000, f"the replica served the public reads ({served} rows returned there)")
+        nodes = [f"http://127.0.0.1:{cluster.ports[n]}" for n in ("node_a", "node_b")]
+        listing = "/api/v1/public/sites?per_page=100"
+        for node in nodes:  # each node keeps the public list (its own kept answer)
+            for _ in range(2):
+                requests.get(node + listing, timeout=10)
         reg = world.register(name="集群测试新地块")
         world.to_state("listed", site=reg)
         lsn = cluster.sql("primary", "SELECT pg_current_wal_lsn()")
@@ -520,6 +525,16 @@ def drive(cluster: Cluster, summary: dict) -> None:
             time.sleep(0.1)
         check(seen_after is not None,
               f"a plot listed on the primary is public through the replica ({seen_after} s)")  # fmt: skip
+        # Every node drops its kept list: the primary's NOTIFY reaches them all.
+        fresh = {}
+        for node in nodes:
+            while time.monotonic() - began < 30:
+                items = requests.get(node + listing, timeout=10).json()["items"]
+                if any(i["code"] == reg["code"] for i in items):
+                    fresh[node] = round(time.monotonic() - began, 2)
+                    break
+                time.sleep(0.1)
+        check(len(fresh) == 2, f"each node's kept public list shows the new plot ({fresh})")
         check(lag_ok, "the replica caught up with the primary")
 
         # -------------------------------------------------- the ledger

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 
-from flask import Flask, g, jsonify, request
+from flask import Flask, g, jsonify, redirect, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -114,6 +114,11 @@ def register(app: Flask) -> None:
         from app.extensions import db
 
         db.session.rollback()
+        from app import replica
+
+        if replica.active():  # the replica is down: read the primary, here and for a while
+            replica.mark_down(exc)
+            return redirect(request.full_path, code=307)
         if "locked" in str(exc.orig).lower():
             log.warning("database busy: %s", exc.orig)
             if wants_json():

@@ -381,7 +381,11 @@ def spec() -> dict:
             "summary": "Download a stored document (attachment)", "tags": ["documents"], "security": SECURE,
             "parameters": [_param("document_id", PATH_INT)],
             "responses": {"200": {"description": "the stored bytes",
-                                  "content": {"application/pdf": {}, "text/csv": {}}}, **_err(401, 404)}}},
+                                  "content": {"application/pdf": {}, "text/csv": {}}},
+                          "302": {"description": "with STORAGE_REDIRECT_SECONDS: a signed URL of the "
+                                                 "object store, valid that many seconds (Location)"},
+                          "304": {"description": "If-None-Match matched the document's SHA-256"},
+                          **_err(401, 404)}}},
         "/parties": {"post": _op("Register a party (bureau)", {**_ok("Party", 201), **_err(400, 401, 403, 415)},
                                  body=_body(_obj({"name": {"type": "string"}, "credit_code": CREDIT_CODE,
                                                   "kind": {"type": "string"}}, ["name", "credit_code"])),

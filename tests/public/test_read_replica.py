@@ -121,3 +121,21 @@ def test_kept_answers_follow_the_replica_not_a_newer_head(app, world, replica, m
     assert new not in _codes(stranger)
     replica()  # the replica replays the primary's changes
     assert {old, new} <= _codes(stranger)
+
+
+def test_a_replica_that_cannot_be_read_sends_the_reader_to_the_primary(
+    app, world, replica, monkeypatch, tmp_path
+):
+    from app import replica as routing
+
+    code, _ = plot(world, "listed")
+    monkeypatch.setitem(
+        app.config, "DATABASE_REPLICA_URL", f"sqlite:///{tmp_path / 'missing' / 'replica.db'}"
+    )
+    monkeypatch.setitem(app.extensions, "clc_replica", None)
+    monkeypatch.setattr(routing, "_down_until", 0.0)
+    stranger = app.test_client()
+    r = stranger.get(f"/api/v1/public/sites/{code}")
+    assert r.status_code == 307 and r.headers["Location"].endswith(f"/api/v1/public/sites/{code}")
+    again = stranger.get(f"/api/v1/public/sites/{code}")  # now read from the primary
+    assert again.status_code == 200 and again.get_json()["code"] == code
