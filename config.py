@@ -117,6 +117,10 @@ class Config:
             # an RQ queue on this Redis, run by `flask worker`; empty: in-process after
             # the commit, as on a single machine (app/jobs.py).
             "JOBS_REDIS_URL": os.environ.get("JOBS_REDIS_URL", ""),
+            # Issue 21: the plan's target for the safe-use rate of contaminated farmland.
+            "FARMLAND_SAFE_USE_TARGET_PCT": float(
+                os.environ.get("FARMLAND_SAFE_USE_TARGET_PCT") or 90
+            ),
             # A document job still pending this long after it was asked for is queued
             # again by the worker's sweep (its web node or worker died, Redis lost it).
             "JOBS_SWEEP_AFTER_SECONDS": _int_env("JOBS_SWEEP_AFTER_SECONDS", 120),

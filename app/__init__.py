@@ -127,7 +127,7 @@ def register_blueprints(app: Flask) -> None:
     def healthz():
         return {"ok": True}
 
-    for name in ("public", "portal", "review", "inbox"):
+    for name in ("public", "portal", "review", "inbox", "farmland"):
         try:
             module = __import__(f"app.{name}", fromlist=["bp"])
         except ModuleNotFoundError as exc:

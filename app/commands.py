@@ -53,7 +53,11 @@ def parties_create(name, credit_code, kind):
     type=click.Choice(["landholder", "contractor", "facility", "evaluator", "bureau", "admin"]),
 )
 @click.option("--party", "party_code", default=None, help="统一社会信用代码")
-@click.option("--department", default=None, type=click.Choice(["environment", "natural_resources"]))
+@click.option(
+    "--department",
+    default=None,
+    type=click.Choice(["environment", "natural_resources", "agriculture"]),
+)
 @click.option("--password", required=True)
 @click.option("--name", "display_name", default=None)
 @click.option("--email", default=None, help="通知同时发往此邮箱（需配置 MAIL_SERVER）")

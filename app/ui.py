@@ -279,6 +279,11 @@ EVENT_LABELS_ZH = {
     "document_issued": N_("签发文书"),
     "tipoff_handled": N_("处理举报"),
     "use_changed": N_("规划用途变更"),
+    "farmland_unit_registered": N_("登记耕地单元"),
+    "farmland_samples_imported": N_("导入耕地土壤样品"),
+    "farmland_classified": N_("确认耕地土壤环境质量类别"),
+    "farmland_measure_recorded": N_("记录耕地安全利用或严格管控措施"),
+    "farmland_crop_result_recorded": N_("记录农产品检测结果"),
 }
 FIELD_LABELS_ZH = {
     "unit_credit_code": N_("单位统一社会信用代码"),
@@ -419,7 +424,7 @@ def translated(labels: dict) -> dict:
 
 NAV = {
     None: [("public.index", N_("名录")), ("public.map_view", N_("地图")),
-           ("public.indicators", N_("统计指标")), ("public.key_units", N_("重点监管单位")),
+           ("public.indicators", N_("统计指标")), ("public.farmland", N_("耕地安全利用")), ("public.key_units", N_("重点监管单位")),
            ("public.report", N_("举报"))],
     "landholder": [("portal.index", N_("我的地块与案件")), ("portal.new_site", N_("登记地块")),
                    ("portal.manifests", N_("转运联单"))],
@@ -430,7 +435,10 @@ NAV = {
                ("review.cases", N_("全部案件")), ("review.suspects", N_("疑似地块")),
                ("review.key_units", N_("重点单位")),
                ("review.manifests", N_("转运联单")), ("review.parties", N_("单位")),
-               ("review.tipoffs", N_("举报线索")), ("review.ledger", N_("问责台账"))],
+               ("review.tipoffs", N_("举报线索")), ("farmland.index", N_("耕地分类")),
+               ("review.ledger", N_("问责台账"))],
+    # Agriculture officers: cultivated land only (issue 21).
+    "agriculture": [("farmland.index", N_("耕地分类")), ("farmland.rate", N_("安全利用率"))],
     "admin": [("review.users", N_("用户")), ("review.parties", N_("单位")),
               ("review.ledger", N_("问责台账"))],
 }  # fmt: skip
@@ -456,6 +464,8 @@ def nav_items() -> list[tuple[str, str]]:
     from flask_login import current_user
 
     role = current_user.role if current_user.is_authenticated else None
+    if role == "bureau" and current_user.department == "agriculture":
+        role = "agriculture"
     items = NAV.get(role, []) if role else NAV[None]
     endpoints = current_app.view_functions
     return [(e, _(label)) for e, label in items if e in endpoints]

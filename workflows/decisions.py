@@ -18,8 +18,17 @@ KIND_LABELS_ZH = {
     "release": "移出名录/无需列入名录决定",
     "plan_filing": "修复方案备案",
     "route": "风险管控或修复决定",
+    # Issue 21: not a case decision: the class of a unit of cultivated land.
+    "farmland": "耕地土壤环境质量类别划定",
 }
-KIND_CHAR = {"review": "审", "listing": "录", "release": "移", "plan_filing": "备", "route": "决"}
+KIND_CHAR = {
+    "review": "审",
+    "listing": "录",
+    "release": "移",
+    "plan_filing": "备",
+    "route": "决",
+    "farmland": "农",
+}
 PROVINCIAL_KINDS = frozenset({"listing", "release"})
 DECIDING_ACTIONS = frozenset({"approve", "require_remediation", "require_control"})
 

@@ -55,6 +55,17 @@ def public_sites_geojson():
     return _open(response, max_age=300)
 
 
+@bp.get("/public/farmland")
+@cached
+def public_farmland():
+    """The safe-use rate of contaminated cultivated land per county and township for
+    a year, with the area of each class: aggregates only (issue 21)."""
+    from app.services import farmland_indicators
+
+    scope, year = farmland_indicators.public_args(request.args)
+    return _open(jsonify(farmland_indicators.compute(scope, year).to_json()), max_age=300)
+
+
 # ---------------------------------------------------------------- tip-offs (bureau)
 
 

@@ -47,10 +47,16 @@ def api_user():
     raise Unauthorized("请提供访问令牌：Authorization: Bearer <token>")
 
 
+OWN_ACCOUNT = frozenset({"api.me", "api.revoke_current_token", "api.change_my_password"})
+
+
 def login_required(view):
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         g.user = api_user()
+        if g.user.department == "agriculture" and request.endpoint not in OWN_ACCOUNT:
+            # Agriculture officers work on cultivated land (/farmland), not on cases.
+            raise Forbidden("农业农村部门账号仅用于耕地分类管理")
         return view(*args, **kwargs)
 
     return wrapper

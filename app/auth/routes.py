@@ -85,6 +85,8 @@ HOME = {
 def home():
     """Where each role starts its day."""
     endpoint = HOME.get(current_user.role, "portal.index")
+    if current_user.role == "bureau" and current_user.department == "agriculture":
+        endpoint = "farmland.index"
     if endpoint not in current_app.view_functions:
         endpoint = "public.index" if "public.index" in current_app.view_functions else None
     return redirect(url_for(endpoint) if endpoint else "/")

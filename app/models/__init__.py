@@ -28,6 +28,14 @@ from app.models.deadlines import Deadline, Notification
 from app.models.decisions import Decision, DecisionSequence
 from app.models.documents import Document, DocumentJob
 from app.models.experts import Expert, Meeting, Panel
+from app.models.farmland import (
+    FarmlandClassification,
+    FarmlandCropResult,
+    FarmlandMeasure,
+    FarmlandSample,
+    FarmlandSequence,
+    FarmlandUnit,
+)
 from app.models.ledger import LedgerEvent, LedgerHead, Lock, ScopeHead
 from app.models.manifests import MANIFEST_STATUSES, TRANSPORT_MODES, Manifest
 from app.models.parties import PARTY_KINDS, PARTY_STATUSES, Ban, Party
@@ -45,6 +53,12 @@ from app.models.tipoffs import (
 )
 
 __all__ = [
+    "FarmlandClassification",
+    "FarmlandCropResult",
+    "FarmlandMeasure",
+    "FarmlandSample",
+    "FarmlandSequence",
+    "FarmlandUnit",
     "ASSIGNMENT_ROLES",
     "DEPARTMENTS",
     "MANIFEST_STATUSES",

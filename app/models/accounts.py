@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # names in annotations; the mapper resolves them by class nam
     from app.models.parties import Party
 
 ROLES = ("landholder", "contractor", "facility", "evaluator", "bureau", "admin")
-DEPARTMENTS = ("environment", "natural_resources")
+DEPARTMENTS = ("environment", "natural_resources", "agriculture")
 
 
 class User(UserMixin, db.Model):

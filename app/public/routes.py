@@ -30,8 +30,8 @@ from app.public.forms import (
     township_choices,
 )
 from app.response_cache import cached, memo
+from app.services import clock, jurisdiction, regions, scopes
 from app.services import control as control_service
-from app.services import jurisdiction, regions, scopes
 from app.services import key_units as key_unit_service
 from app.services import public as public_service
 from app.services import tipoffs as tipoff_service
@@ -225,6 +225,23 @@ def indicators():
     return render_template(
         "public/indicators.html", data=data, overdue_detail=_overdue_detail(None),
         multi_county=len(regions.served()) > 1, **_indicator_charts(data),
+    )  # fmt: skip
+
+
+@bp.get("/indicators/farmland")
+@cached
+def farmland():
+    """The safe-use rate of contaminated cultivated land by township and county:
+    aggregates only, never a parcel (issue 21)."""
+    from app.services import farmland_indicators
+    from app.services.screening import farmland as farmland_standard
+
+    scope, year = farmland_indicators.public_args(request.args)
+    this_year = clock.today().year
+    return render_template(
+        "farmland/indicators.html", result=farmland_indicators.compute(scope, year), year=year,
+        years=range(this_year, this_year - 6, -1), standard=farmland_standard,
+        labels=farmland_indicators.STATUS_LABELS_ZH, public=True,
     )  # fmt: skip
 
 

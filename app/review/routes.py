@@ -53,6 +53,8 @@ WAITING_STATES = ("survey_review", "risk_assessment_review", "plan_review", "eva
 def _bureau_only():
     if current_user.role not in ("bureau", "admin"):
         abort(403)
+    if current_user.department == "agriculture":
+        abort(403)  # agriculture officers work on cultivated land only (/farmland)
 
 
 def _user():

@@ -74,7 +74,7 @@ def create_user(
     if role not in ROLES:
         errors["role"] = f"角色须为 {', '.join(ROLES)} 之一"
     if role == "bureau" and department not in DEPARTMENTS:
-        errors["department"] = "局端用户须指定部门 environment 或 natural_resources"
+        errors["department"] = "局端用户须指定部门 environment、natural_resources 或 agriculture"
     if role != "bureau" and department:
         errors["department"] = "只有局端用户（bureau）有部门"
     party = None

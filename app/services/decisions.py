@@ -79,6 +79,13 @@ def _next_seq(county: str, kind: str, year: int) -> int:
     raise RuntimeError("decision sequence row could not be created")  # pragma: no cover
 
 
+def number_for(county: str, kind: str, year: int) -> str:
+    """The next number of ``kind`` in ``county``'s sequence for ``year``, taken in the
+    current transaction (a decision that is not a case's: a farmland class)."""
+    seq = _next_seq(county, kind, year)
+    return rules.number_text(regions.decision_prefix(county), kind, year, seq)
+
+
 PROVINCIAL_ONLY_MSG = "列入或移出名录由省级（或受委托的州、市级）生态环境主管部门决定：请报上级审批"
 
 

@@ -28,8 +28,8 @@ def counties(user: User | None) -> frozenset[str] | None:
         return frozenset()
     if user.role == "admin":
         return None
-    if user.role != "bureau":
-        return frozenset()
+    if user.role != "bureau" or user.department == "agriculture":
+        return frozenset()  # agriculture officers: cultivated land only (farmland.py)
     return regions.counties_under(user.region_code or regions.home())
 
 

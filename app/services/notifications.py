@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -88,6 +88,8 @@ def bureau_users(county_code: str) -> list[int]:
             select(User.id)
             .where(
                 User.role == "bureau",
+                # Agriculture officers work on cultivated land only (issue 21).
+                or_(User.department.is_(None), User.department != "agriculture"),
                 User.active.is_(True),
                 User.region_code == county_code,
             )

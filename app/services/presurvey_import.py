@@ -99,9 +99,9 @@ def read(kind: str, filename: str, raw: bytes, *, user: User | None = None) -> P
     name = (filename or "").strip()
     ext = name.rsplit(".", 1)[-1].casefold() if "." in name else ""
     if ext == "csv":
-        lines = _csv_lines(bytes(raw))
+        lines = csv_lines(bytes(raw))
     elif ext == "xlsx":
-        lines = _xlsx_lines(bytes(raw))
+        lines = xlsx_lines(bytes(raw))
     else:
         _fail("仅支持 CSV 或 XLSX 文件（旧版 .xls 请另存为 .xlsx 或 CSV 后上传）")
     rows = [_check(kind, line, record, user) for line, record in _records(kind, lines)]
@@ -112,7 +112,7 @@ def read(kind: str, filename: str, raw: bytes, *, user: User | None = None) -> P
     return Preview(kind, name, rows)
 
 
-def _csv_lines(raw: bytes):
+def csv_lines(raw: bytes):
     try:
         text = decode_text(raw)
     except ValidationError:
@@ -127,7 +127,7 @@ def _csv_lines(raw: bytes):
         _fail(f"第 {line + 1} 行：CSV 格式错误（{exc}）")
 
 
-def _xlsx_lines(raw: bytes):
+def xlsx_lines(raw: bytes):
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
             if sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED:

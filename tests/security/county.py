@@ -44,6 +44,7 @@ MARKERS = {
     "determination": "DETMX7Q",
     "tipoff": "TIPMX7Q",
     "suspect": "SUSPMX7Q",
+    "farmland": "FARMMX7Q",
 }
 
 ROLES = (
@@ -250,6 +251,16 @@ def build(world: World) -> County:
     r = w.post("env", f"/cases/{second}/panels", {"size": 3})
     assert r.status_code == 201, r.get_json()
     refs["panel"] = r.get_json()["id"]
+    # Issue 21: a unit of cultivated land, classified safe use.
+    from app.services import farmland as farmland_service
+
+    unit = farmland_service.register(w.env.user, {
+        "name": f"{MARKERS['farmland']}水田", "township": "章凤镇", "village": "迭撒村",
+        "area_mu": 40, "land_use": "paddy", "crop": "水稻", "holder": "迭撒村村民委员会"})  # fmt: skip
+    farmland_service.import_samples(w.env.user, unit, "s.csv",
+                                    "点位编号,采样日期,pH,镉\nF1,2026-05-01,6.0,0.5\n".encode())  # fmt: skip
+    farmland_service.confirm(w.env.user, unit, "safe_use")
+    refs["farmland_unit"] = unit.id
     refs["user"] = make_user("landholder", make_party("受重置单位")).id  # for the admin's routes
     refs["notification"] = db.session.scalar(
         select(Notification.id).where(Notification.user_id == w.landholder.user.id).limit(1)

@@ -1,0 +1,109 @@
+"""The farmland desk in HTML (issue 21): register a unit, import its samples, confirm
+the class the standard gives; agriculture officers reach cultivated land only; the
+public sees aggregates by township, never a parcel."""
+
+from __future__ import annotations
+
+import io
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import FarmlandUnit
+from app.services import clock, farmland, regions
+from tests.support import bearer, make_user
+from tests.web.conftest import ledger_count, page
+
+UNIT = {"name": "景罕镇广宋村坝区水田", "township": "景罕镇", "village": "广宋村", "area_mu": "86.4",
+        "land_use": "paddy", "crop": "水稻", "holder": "广宋村村民委员会"}  # fmt: skip
+SAMPLES = ("点位编号,采样日期,pH,镉,铅,砷,汞,铬\n"
+           "GS-1,2026-05-12,5.9,0.62,70,14,0.3,120\n"
+           "GS-2,2026-05-12,6.1,0.35,60,12,0.2,110\n").encode()  # fmt: skip
+
+
+def test_an_officer_registers_imports_and_confirms_a_class(world, login_as):
+    officer = login_as(world.env.user)
+    r = officer.post("/farmland/", data={**UNIT, "area_mu": "-3"})
+    assert r.status_code == 400 and page(r).errors_beside("area_mu")
+    r = officer.post("/farmland/", data=UNIT)
+    assert r.status_code == 302, r.get_data(as_text=True)[:400]
+    unit_url = r.headers["Location"]
+    unit = db.session.scalar(select(FarmlandUnit))
+
+    bad = officer.post(unit_url + "/samples", data={"file": (io.BytesIO(b"x,y\n1,2\n"), "s.csv")},
+                       content_type="multipart/form-data")  # fmt: skip
+    assert bad.status_code == 400 and "表头" in bad.get_data(as_text=True)
+    r = officer.post(unit_url + "/samples", data={"file": (io.BytesIO(SAMPLES), "样品.csv")},
+                     content_type="multipart/form-data")  # fmt: skip
+    assert r.status_code == 302
+    html = officer.get(unit_url).get_data(as_text=True)
+    assert 'data-testid="proposed-class">按标准划分：<strong>安全利用类' in html
+    assert "0.62" in html and "5.5&lt;pH≤6.5" in html
+
+    before = ledger_count()
+    r = officer.post(unit_url + "/classification", data={"class_": "priority", "reason": ""})
+    assert r.status_code == 400 and page(r).errors_beside("reason")
+    assert ledger_count() == before
+    r = officer.post(unit_url + "/classification", data={"class_": "safe_use", "reason": ""})
+    assert r.status_code == 302
+    html = officer.get(unit_url).get_data(as_text=True)
+    assert f"陇环土农〔{clock.today().year}〕1号" in html
+    db.session.expire_all()
+    assert unit.current_class == "safe_use"
+    listing = officer.get("/farmland/?class=safe_use").get_data(as_text=True)
+    assert unit.code in listing
+
+    r = officer.post(unit_url + "/measures", data={"year": clock.today().year, "kind": "liming",
+                                                   "area_mu": "80", "note": "每亩 150 公斤"})  # fmt: skip
+    assert r.status_code == 302
+    r = officer.post(unit_url + "/crops", data={"year": clock.today().year, "crop": "rice",
+                                                "pollutant": "cadmium", "value_mg_kg": "0.12",
+                                                "sampled_on": clock.today().isoformat()})  # fmt: skip
+    assert r.status_code == 302
+    rate = officer.get("/farmland/indicators").get_data(as_text=True)
+    assert "92.6%" in rate  # 80 of 86.4 mu used safely
+
+
+def test_agriculture_officers_reach_cultivated_land_only(world, login_as):
+    agri = make_user("bureau", department="agriculture")
+    desk = login_as(agri)
+    assert desk.get("/account").headers["Location"].endswith("/farmland/")
+    assert desk.get("/farmland/").status_code == 200
+    assert desk.post("/farmland/", data=UNIT).status_code == 302
+    unit = db.session.scalar(select(FarmlandUnit))
+    assert desk.get("/review/").status_code == 403
+    assert desk.get("/review/cases").status_code == 403
+    # They propose; the bureau confirms.
+    r = desk.post(f"/farmland/units/{unit.id}/classification", data={"class_": "strict"})
+    assert r.status_code == 403
+    token = bearer(agri)
+    assert world.client.get("/api/v1/cases", headers=token).status_code == 403
+    assert world.client.get("/api/v1/me", headers=token).status_code == 200
+    # Natural resources officers read cultivated land, and record nothing.
+    nr = login_as(world.nr.user)
+    assert nr.get(f"/farmland/units/{unit.id}").status_code == 200
+    assert nr.post("/farmland/", data=UNIT).status_code == 403
+
+
+def test_another_countys_unit_is_not_found(world, login_as):
+    regions.serve("533103")
+    admin = world.admin.user
+    unit = farmland.register(admin, {**UNIT, "area_mu": 10, "county": "533103"})
+    officer = login_as(world.env.user)
+    assert officer.get(f"/farmland/units/{unit.id}").status_code == 404
+    assert unit.code not in officer.get("/farmland/").get_data(as_text=True)
+
+
+def test_the_public_sees_aggregates_by_township_and_no_parcel(world, client):
+    env = world.env.user
+    unit = farmland.register(env, {**UNIT, "area_mu": 50})
+    farmland.import_samples(env, unit, "s.csv", SAMPLES)
+    farmland.confirm(env, unit, "safe_use")
+    html = client.get("/indicators/farmland").get_data(as_text=True)
+    assert "景罕镇" in html and "计算方法" in html
+    assert unit.name not in html and unit.code not in html and "广宋村" not in html
+    data = client.get("/api/v1/public/farmland").get_json()
+    assert data["total"]["area_mu"]["safe_use"] == 50 and data["total"]["rate_pct"] == 0.0
+    assert "units" not in data
+    assert client.get("/api/v1/public/farmland?county=不存在县").status_code == 400
+    assert client.get("/api/v1/public/farmland?year=1999").status_code == 400
