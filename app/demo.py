@@ -53,6 +53,7 @@ USERS = [
     ("evaluator", "evaluator", "evaluator", None, "评估单位 孙工"),
     ("env_officer", "bureau", None, "environment", "生态环境分局 岳科长"),
     ("nr_officer", "bureau", None, "natural_resources", "自然资源局 排科长"),
+    ("agri_officer", "bureau", None, "agriculture", "农业农村局 耕保股 尚股长"),
     ("admin", "admin", None, None, "系统管理员"),
 ]
 
@@ -508,6 +509,11 @@ def build_demo(end: datetime | None = None) -> str:
     heapq.heappush(
         queue, (latest - timedelta(hours=18), 2002, 0, lambda: demo_county.acknowledge_incoming(d))
     )
+    # Issue 21: a year of cultivated land (app/demo_farmland.py).
+    from app import demo_farmland
+
+    for k, (at, step) in enumerate(demo_farmland.steps(d, latest)):
+        heapq.heappush(queue, (at, 3000 + k, 0, step))
     try:
         while queue:
             at, _, _, step = heapq.heappop(queue)
@@ -533,6 +539,12 @@ def build_demo(end: datetime | None = None) -> str:
         f"（其中责令调查 1 个），重点监管单位 "
         f"{db.session.scalar(select(func.count()).select_from(KeyUnit))} 家。",
     ]
+    from app.services import farmland_indicators
+
+    year = (latest - timedelta(days=200)).year
+    rate = farmland_indicators.compute(frozenset({regions.home()}), year).total
+    lines.append(f"耕地单元 {rate.units} 个；{year} 年受污染耕地安全利用率 {rate.rate}%"
+                 f"（{rate.achieved_mu} ÷ {rate.contaminated_mu} 亩）。")  # fmt: skip
     lines += [f"  用户 {u[0]}（{u[4]}）" for u in USERS + demo_county.USERS]
     lines += [f"  {state}: {n}" for state, n in sorted(states)]
     return "\n".join(lines)

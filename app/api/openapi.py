@@ -454,6 +454,12 @@ def spec() -> dict:
             "responses": {"200": {"description": "a FeatureCollection",
                                   "content": {"application/geo+json": {"schema": {"type": "object"}}}},
                           **_err(400)}}},
+        "/public/farmland": {"get": _op(
+            "The safe-use rate of contaminated cultivated land by county and township for a year, "
+            "with the area of each class (GB 15618-2018): aggregates only, no parcel (issue 21)",
+            {**_ok("Any"), **_err(400)},
+            params=[_param("year", {"type": "integer", "minimum": 2000}, "query", False), PUBLIC_COUNTY],
+            secure=False, tags=["public"])},
         "/tipoffs": {"get": _op("Tip-offs (bureau)", {**_ok("Any"), **_err(400, 401, 403)},
                                 tags=["tipoffs"]),
                      "post": _op("Record a tip-off taken by the 12369 hotline, a letter or a visit "

@@ -47,6 +47,7 @@ OPERATION_IDS = {
     ("/public/sites", "get"): "listPublicSites",
     ("/public/sites/{code}", "get"): "getPublicSite",
     ("/public/sites.geojson", "get"): "getPublicSitesGeojson",
+    ("/public/farmland", "get"): "getPublicFarmland",
     ("/tipoffs", "get"): "listTipoffs",
     ("/tipoffs/{tipoff_id}", "get"): "getTipoff",
     ("/tipoffs/{tipoff_id}", "post"): "handleTipoff",
