@@ -13,6 +13,7 @@ from app.errors import InvalidTransition, ServiceError, StaleVersion, Validation
 from app.i18n_strings import N_
 from app.portal.forms import ActionForm, AssignmentForm
 from app.services import case_json, cases, filings, ledger
+from app.services.screening.farmland import CLASS_LABELS_ZH as FARMLAND_CLASS_LABELS_ZH
 from workflows.experts import REVIEW_REPORTS as EXPERT_REVIEW_REPORTS
 
 # What happens next, in plain words, per state (Chinese msgids: translated
@@ -84,6 +85,15 @@ def next_step_text(case) -> tuple[str, str | None]:
     return text, approve_to
 
 
+def _farmland_history(case) -> list:
+    """Issue 21: a plot that was farmland shows the units it was and their history."""
+    if case.site.trigger != "agricultural_conversion":
+        return []
+    from app.services import farmland
+
+    return farmland.for_site(case.site.id)
+
+
 def render_case(
     blueprint: str,
     case_id: int,
@@ -121,6 +131,8 @@ def render_case(
             exceedances=exceedances,
             issued=issued,
             next_step=next_step,
+            farmland_history=_farmland_history(case),
+            farmland_labels=FARMLAND_CLASS_LABELS_ZH,
             # Listing and release may carry the provincial decision (§10).
             provincial=approve_to in ("listed", "released")
             and "approve" in data["allowed_actions"],

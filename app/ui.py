@@ -284,6 +284,7 @@ EVENT_LABELS_ZH = {
     "farmland_classified": N_("确认耕地土壤环境质量类别"),
     "farmland_measure_recorded": N_("记录耕地安全利用或严格管控措施"),
     "farmland_crop_result_recorded": N_("记录农产品检测结果"),
+    "farmland_converted": N_("关联原耕地单元（农用地转为建设用地）"),
 }
 FIELD_LABELS_ZH = {
     "unit_credit_code": N_("单位统一社会信用代码"),

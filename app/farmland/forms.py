@@ -75,3 +75,10 @@ class CropForm(FlaskForm):
     )
     sampled_on = DateField(_l("采样日期"), validators=[DataRequired(REQUIRED)])
     submit = SubmitField(_l("记录检测结果"))
+
+
+class SiteForm(FlaskForm):
+    site_code = StringField(
+        _l("建设用地地块编码"), validators=[DataRequired(REQUIRED), Length(max=30)]
+    )
+    submit = SubmitField(_l("关联地块"))

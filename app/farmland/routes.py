@@ -10,7 +10,14 @@ from flask_login import current_user, login_required
 from app.errors import NotFound
 from app.extensions import db
 from app.farmland import bp
-from app.farmland.forms import ConfirmForm, CropForm, MeasureForm, SamplesForm, UnitForm
+from app.farmland.forms import (
+    ConfirmForm,
+    CropForm,
+    MeasureForm,
+    SamplesForm,
+    SiteForm,
+    UnitForm,
+)
 from app.review.attempts import attempt
 from app.services import clock
 from app.services import farmland as service
@@ -67,7 +74,7 @@ def index():
 
 
 def _unit_page(unit_id, *, samples_form=None, confirm_form=None, measure_form=None,
-               crop_form=None, status=200):  # fmt: skip
+               crop_form=None, site_form=None, status=200):  # fmt: skip
     user = _user()
     try:
         unit = service.get(user, unit_id)
@@ -85,7 +92,14 @@ def _unit_page(unit_id, *, samples_form=None, confirm_form=None, measure_form=No
         rules=rules, crops=service.crop_limits(), samples_form=samples_form or SamplesForm(),
         confirm_form=confirm_form, measure_form=measure_form, crop_form=crop_form,
         may_record=service.may_record(user), may_confirm=service.may_confirm(user),
+        site_form=site_form or SiteForm(formdata=None), site=_site(unit),
     ), status  # fmt: skip
+
+
+def _site(unit):
+    from app.models import Site
+
+    return db.session.get(Site, unit.site_id) if unit.site_id else None
 
 
 def _choices(crop_form, measure_form, unit) -> None:
@@ -143,6 +157,24 @@ def confirm(unit_id):
             flash(f"已确认为{standard.CLASS_LABELS_ZH[row.class_]}：{row.number}", "success")
             return redirect(url_for("farmland.unit", unit_id=unit_id))
     return _unit_page(unit_id, confirm_form=form, status=400)
+
+
+@bp.post("/units/<int:unit_id>/site")
+def link_site(unit_id):
+    user = _user()
+    if not service.may_confirm(user):
+        abort(403)
+    try:
+        unit = service.get(user, unit_id)
+    except NotFound:
+        abort(404)
+    form = SiteForm()
+    if form.validate_on_submit():
+        site = attempt(form, lambda: service.link_site(user, unit, form.site_code.data))
+        if site:
+            flash(f"已关联建设用地地块 {site.code}：{site.name}", "success")
+            return redirect(url_for("farmland.unit", unit_id=unit_id))
+    return _unit_page(unit_id, site_form=form, status=400)
 
 
 @bp.post("/units/<int:unit_id>/measures")

@@ -42,6 +42,8 @@ class FarmlandUnit(db.Model):
     geometry: Mapped[dict | None] = mapped_column(JSON)  # a GeoJSON Polygon (WGS 84)
     current_class: Mapped[str | None] = mapped_column(String(20))
     classification_id: Mapped[int | None] = mapped_column(Integer)
+    # The construction plot this land became (trigger agricultural_conversion), if any.
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"), index=True)
     registered_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

@@ -421,6 +421,50 @@ def confirm(user: User, unit: FarmlandUnit, class_: str, reason: str | None = No
     return row
 
 
+# ---------------------------------------------------------------- conversion to construction land
+
+
+def link_site(user: User, unit: FarmlandUnit, code: str):
+    """Record that ``unit`` became the construction plot ``code`` (its trigger
+    ``agricultural_conversion``): the plot's case then shows the land's farmland
+    history. An environment officer of the county; the plot's ledger carries it."""
+    from app.models import Site
+
+    if not may_confirm(user):
+        raise Forbidden("由生态环境部门关联农用地转用的建设用地地块")
+    code = (code or "").strip()
+    site = db.session.scalar(select(Site).where(Site.code == code)) if code else None
+    msg = None
+    if site is None or site.county_code != unit.county_code:
+        msg = "本县没有该编码的建设用地地块"
+    elif site.trigger != "agricultural_conversion":
+        msg = "该地块的启动原因不是“农用地转为建设用地”"
+    elif unit.site_id not in (None, site.id):
+        msg = "该耕地单元已关联其他地块"
+    if msg:
+        raise ValidationError(msg, {"site_code": msg})
+    unit.site_id = site.id
+    ledger.append("farmland_converted", actor=user, case_id=site.current_case_id,
+                  detail={"unit": unit.code, "site": site.code, "class": unit.current_class})  # fmt: skip
+    db.session.commit()
+    return site
+
+
+def for_site(site_id: int) -> list[dict]:
+    """The farmland history of a construction plot: each unit it was, its classes
+    (newest first), the worst of its samples, and the years of measures."""
+    units = db.session.scalars(
+        select(FarmlandUnit).where(FarmlandUnit.site_id == site_id).order_by(FarmlandUnit.code)
+    ).all()
+    out = []
+    for unit in units:  # a plot is one or a few units
+        results = screened(unit)
+        _, worst = proposal(unit, results)
+        out.append({"unit": unit, "history": history(unit), "worst": worst,
+                    "samples": len(results), "years": year_records(unit)})  # fmt: skip
+    return out
+
+
 # ---------------------------------------------------------------- measures and crops
 
 

@@ -33,10 +33,13 @@ def upgrade():
         sa.Column('geometry', sa.JSON(), nullable=True),
         sa.Column('current_class', sa.String(length=20), nullable=True),
         sa.Column('classification_id', sa.Integer(), nullable=True),
+        sa.Column('site_id', sa.Integer(), nullable=True),
         sa.Column('registered_by_id', sa.Integer(), nullable=False),
         sa.Column('created_at', TZ, nullable=False),
         sa.ForeignKeyConstraint(['registered_by_id'], ['users.id'],
                                 name=op.f('fk_farmland_units_registered_by_id_users')),
+        sa.ForeignKeyConstraint(['site_id'], ['sites.id'],
+                                name=op.f('fk_farmland_units_site_id_sites')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_farmland_units')),
         sa.UniqueConstraint('code', name=op.f('uq_farmland_units_code')),
     )
@@ -44,6 +47,7 @@ def upgrade():
                     ['county_code', 'township', 'code'])
     op.create_index('ix_farmland_units_county_class', 'farmland_units',
                     ['county_code', 'current_class', 'code'])
+    op.create_index(op.f('ix_farmland_units_site_id'), 'farmland_units', ['site_id'])
     op.create_table(
         'farmland_samples',
         sa.Column('id', sa.Integer(), nullable=False),

@@ -107,3 +107,34 @@ def test_the_public_sees_aggregates_by_township_and_no_parcel(world, client):
     assert "units" not in data
     assert client.get("/api/v1/public/farmland?county=不存在县").status_code == 400
     assert client.get("/api/v1/public/farmland?year=1999").status_code == 400
+
+
+def test_a_plot_converted_from_farmland_shows_the_lands_history(world, login_as):
+    env = world.env.user
+    unit = farmland.register(env, {**UNIT, "area_mu": 12})
+    farmland.import_samples(env, unit, "s.csv", SAMPLES)
+    farmland.confirm(env, unit, "safe_use")
+    converted = world.register(name="原广宋村水田转用地块", trigger="agricultural_conversion")
+    other = world.register(name="普通用途变更地块")
+    officer = login_as(env)
+    url = f"/farmland/units/{unit.id}/site"
+    r = officer.post(url, data={"site_code": other["code"]})
+    assert r.status_code == 400 and "农用地转为建设用地" in page(r).errors_beside("site_code")[0]
+    r = officer.post(url, data={"site_code": "533124-2099-99999"})
+    assert r.status_code == 400
+    before = ledger_count()
+    r = officer.post(url, data={"site_code": converted["code"]})
+    assert r.status_code == 302 and ledger_count() == before + 1
+    case_page = officer.get(f"/review/cases/{converted['case']['id']}").get_data(as_text=True)
+    assert 'data-testid="farmland-history"' in case_page
+    assert unit.code in case_page and f"陇环土农〔{clock.today().year}〕1号" in case_page
+    assert "镉 0.62 mg/kg" in case_page
+    # The landholder sees their land's history on their own case page too.
+    holder = login_as(world.landholder.user)
+    mine = holder.get(f"/portal/cases/{converted['case']['id']}").get_data(as_text=True)
+    assert unit.code in mine
+    plain = officer.get(f"/review/cases/{other['case']['id']}").get_data(as_text=True)
+    assert 'data-testid="farmland-history"' not in plain
+    # Agriculture officers may not link (the bureau's record of the plot).
+    agri = login_as(make_user("bureau", department="agriculture"))
+    assert agri.post(url, data={"site_code": converted["code"]}).status_code == 403
