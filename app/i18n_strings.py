@@ -309,6 +309,56 @@ STRINGS = (
     N_("服务器内部错误"),
     N_("出错了"),
     N_("系统出现意外错误，已记录。请把事件编号告诉管理员。"),
+    # Cultivated land (issue 21): app/services/screening/farmland.py CLASS_LABELS_ZH
+    N_("优先保护类"),
+    N_("安全利用类"),
+    N_("严格管控类"),
+    # app/services/screening/farmland.py LAND_USE_LABELS_ZH
+    N_("水田"),
+    N_("旱地"),
+    N_("果园"),
+    N_("菜地"),
+    N_("其他耕地"),
+    # app/services/screening/farmland.py KEYS (the items of GB 15618-2018, by name_of())
+    N_("镉"),
+    N_("汞"),
+    N_("砷"),
+    N_("铅"),
+    N_("铬"),
+    N_("铜"),
+    N_("镍"),
+    N_("锌"),
+    N_("六六六总量"),
+    N_("滴滴涕总量"),
+    N_("苯并[a]芘"),
+    # workflows/farmland.py SAFE_USE_MEASURES and STRICT_MEASURES (MEASURE_LABELS_ZH)
+    N_("低积累品种替代"),
+    N_("水分调控（淹水灌溉）"),
+    N_("施用石灰调节土壤酸度"),
+    N_("叶面阻控"),
+    N_("施用土壤调理剂（钝化）"),
+    N_("深翻耕"),
+    N_("种植结构调整（改种非食用作物）"),
+    N_("退耕还林还草"),
+    N_("休耕"),
+    N_("划定特定农产品禁止生产区域"),
+    # app/services/farmland_indicators.py STATUS_LABELS_ZH
+    N_("已实现安全利用"),
+    N_("已落实严格管控"),
+    N_("未落实措施"),
+    N_("未开展农产品检测"),
+    N_("农产品超标"),
+    # app/data/gb2762_2022_crops.csv crop_zh (app.services.farmland.crop_limits() labels)
+    N_("稻米（大米）"),
+    N_("玉米"),
+    N_("小麦"),
+    N_("叶菜蔬菜"),
+    N_("根茎类蔬菜"),
+    # workflows/decisions.py KIND_LABELS_ZH["farmland"]
+    N_("耕地土壤环境质量类别划定"),
+    # app/farmland/routes.py fixed flashes (shown through ``tr`` in base.html)
+    N_("已记录措施"),
+    N_("已记录农产品检测结果"),
     # app/api/openapi.py info.title (the heading of /api/v1/docs)
     N_("建设用地土壤污染风险管控和修复监管系统 API"),
     # config.py COUNTY_NAME (the default county; another county's name, set in the

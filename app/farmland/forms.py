@@ -58,7 +58,7 @@ class ConfirmForm(FlaskForm):
 
 class MeasureForm(FlaskForm):
     year = IntegerField(_l("年度"), validators=[DataRequired(REQUIRED)])
-    kind = SelectField(_l("措施"), choices=options(MEASURE_CHOICES))
+    kind = SelectField(_l("措施类型"), choices=options(MEASURE_CHOICES))
     area_mu = DecimalField(
         _l("实施面积（亩）"), validators=[DataRequired(REQUIRED), NumberRange(min=0.01)]
     )
@@ -81,4 +81,4 @@ class SiteForm(FlaskForm):
     site_code = StringField(
         _l("建设用地地块编码"), validators=[DataRequired(REQUIRED), Length(max=30)]
     )
-    submit = SubmitField(_l("关联地块"))
+    submit = SubmitField(_l("关联建设用地地块"))

@@ -114,9 +114,11 @@ def unit(unit_id):
     return _unit_page(unit_id)
 
 
-def _unit_for_write(unit_id):
+def _unit_for(unit_id, may=service.may_record):
+    """The officer and the unit, when ``may(officer)``: else 403; another county's
+    unit is a 404."""
     user = _user()
-    if not service.may_record(user):
+    if not may(user):
         abort(403)
     try:
         return user, service.get(user, unit_id)
@@ -126,7 +128,7 @@ def _unit_for_write(unit_id):
 
 @bp.post("/units/<int:unit_id>/samples")
 def samples(unit_id):
-    user, unit = _unit_for_write(unit_id)
+    user, unit = _unit_for(unit_id)
     form = SamplesForm()
     if form.validate_on_submit():
         upload = form.file.data
@@ -143,13 +145,7 @@ def samples(unit_id):
 
 @bp.post("/units/<int:unit_id>/classification")
 def confirm(unit_id):
-    user = _user()
-    if not service.may_confirm(user):
-        abort(403)
-    try:
-        unit = service.get(user, unit_id)
-    except NotFound:
-        abort(404)
+    user, unit = _unit_for(unit_id, service.may_confirm)
     form = ConfirmForm()
     if form.validate_on_submit():
         row = attempt(form, lambda: service.confirm(user, unit, form.class_.data, form.reason.data))
@@ -161,13 +157,7 @@ def confirm(unit_id):
 
 @bp.post("/units/<int:unit_id>/site")
 def link_site(unit_id):
-    user = _user()
-    if not service.may_confirm(user):
-        abort(403)
-    try:
-        unit = service.get(user, unit_id)
-    except NotFound:
-        abort(404)
+    user, unit = _unit_for(unit_id, service.may_confirm)
     form = SiteForm()
     if form.validate_on_submit():
         site = attempt(form, lambda: service.link_site(user, unit, form.site_code.data))
@@ -179,7 +169,7 @@ def link_site(unit_id):
 
 @bp.post("/units/<int:unit_id>/measures")
 def measure(unit_id):
-    user, unit = _unit_for_write(unit_id)
+    user, unit = _unit_for(unit_id)
     form = MeasureForm()
     _choices(CropForm(formdata=None), form, unit)
     if form.validate_on_submit():
@@ -193,7 +183,7 @@ def measure(unit_id):
 
 @bp.post("/units/<int:unit_id>/crops")
 def crop(unit_id):
-    user, unit = _unit_for_write(unit_id)
+    user, unit = _unit_for(unit_id)
     form = CropForm()
     _choices(form, MeasureForm(formdata=None), unit)
     if form.validate_on_submit():

@@ -85,6 +85,26 @@ def browser():
             b.close()
 
 
+def login(browser, base_url: str, username: str):
+    """A new browser context logged in as ``username`` through the form: (context,
+    page, the page's console errors)."""
+    from urllib.parse import urlsplit
+
+    from tests.support import PASSWORD
+
+    context = browser.new_context(base_url=base_url, locale="zh-CN",
+                                  viewport={"width": 1366, "height": 900})  # fmt: skip
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    errors = watch_console(page)
+    page.goto("/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(lambda url: urlsplit(url).path != "/login")
+    return context, page, errors
+
+
 def watch_console(page) -> list[str]:
     """Console errors and uncaught exceptions of ``page``, each with its URL."""
     errors: list[str] = []

@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import watch_console
-from tests.support import PASSWORD, World, make_party
+from tests.browser.conftest import login
+from tests.support import World, make_party
 
 pytestmark = pytest.mark.browser
 
@@ -66,27 +66,13 @@ def review(live_server):
             app.config.pop("EXPERT_REVIEW_STAGES", None)
 
 
-def _login(browser, base_url, username):
-    context = browser.new_context(base_url=base_url, locale="zh-CN",
-                                  viewport={"width": 1366, "height": 900})  # fmt: skip
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    errors = watch_console(page)
-    page.goto("/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(lambda url: urlsplit(url).path != "/login")
-    return context, page, errors
-
-
 def test_the_officer_holds_the_expert_meeting_and_then_approves(
     browser, live_server, review, screenshots
 ):
     cid, panel, world = review["case"], review["panel"], review["world"]
     members = panel["members"]
     said = dict(zip((m["id"] for m in members), OPINIONS, strict=True))
-    context, page, errors = _login(browser, live_server.url, review["officer"])
+    context, page, errors = login(browser, live_server.url, review["officer"])
     try:
         page.goto(f"/review/cases/{cid}")
         expect(page.get_by_test_id("case-state")).to_have_attribute("data-state", "survey_review")

@@ -12,8 +12,8 @@ import pytest
 from playwright.sync_api import expect
 
 from app.services import clock
-from tests.browser.conftest import watch_console
-from tests.support import PASSWORD, World, make_user
+from tests.browser.conftest import login
+from tests.support import World, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -34,24 +34,10 @@ def cast(live_server):
     return {"agri": agri, "officer": officer}
 
 
-def _login(browser, base_url, username):
-    context = browser.new_context(base_url=base_url, locale="zh-CN",
-                                  viewport={"width": 1366, "height": 900})  # fmt: skip
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    errors = watch_console(page)
-    page.goto("/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(lambda url: urlsplit(url).path != "/login")
-    return context, page, errors
-
-
 def test_an_officer_confirms_the_class_the_samples_give(browser, live_server, cast, tmp_path,
                                                        screenshots):  # fmt: skip
     # The agriculture officer lands on cultivated land, registers a unit, uploads samples.
-    context, page, errors = _login(browser, live_server.url, cast["agri"])
+    context, page, errors = login(browser, live_server.url, cast["agri"])
     assert urlsplit(page.url).path == "/farmland/"
     form = page.locator("#new-unit")
     form.get_by_label("单元名称").fill("景罕镇广宋村坝区水田")
@@ -74,7 +60,7 @@ def test_an_officer_confirms_the_class_the_samples_give(browser, live_server, ca
     context.close()
 
     # The environment officer finds it in the register, unclassified.
-    context, page, more = _login(browser, live_server.url, cast["officer"])
+    context, page, more = login(browser, live_server.url, cast["officer"])
     errors += more
     page.goto("/farmland/")
     page.get_by_role("link", name="景罕镇广宋村坝区水田").click()

@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import watch_console
-from tests.support import PASSWORD, World
+from tests.browser.conftest import login
+from tests.support import World
 
 pytestmark = pytest.mark.browser
 
@@ -65,23 +65,9 @@ def county(live_server):
     return {"world": world, "officer": officer, "due": due, **plots}
 
 
-def _login(browser, base_url, username):
-    context = browser.new_context(base_url=base_url, locale="zh-CN",
-                                  viewport={"width": 1366, "height": 900})  # fmt: skip
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    errors = watch_console(page)
-    page.goto("/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(lambda url: urlsplit(url).path != "/login")
-    return context, page, errors
-
-
 def test_the_officer_orders_a_survey_from_the_map(browser, live_server, county, screenshots):
     plot, due, world = county["plot"], county["due"], county["world"]
-    context, page, errors = _login(browser, live_server.url, county["officer"])
+    context, page, errors = login(browser, live_server.url, county["officer"])
     try:
         page.goto("/review/suspects")
         page.wait_for_selector('#suspect-map[data-loaded="2"]')

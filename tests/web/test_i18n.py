@@ -113,6 +113,25 @@ class AsciiWorld(World):
                 "origin_address": "88 Diesa Road", "destination_county": "Mangshi",
                 "final_disposal": "Co-processing in a cement kiln"}  # fmt: skip
 
+    def farmland_unit(self):
+        """A unit of cultivated land (issue 21) with its samples, a class confirmed by
+        a numbered decision, a measure and a crop result, by the environment officer."""
+        from app.services import clock, farmland
+
+        env, today = self.env.user, clock.today()
+        unit = farmland.register(env, {
+            "name": "Diesa Paddy Group 1", "township": "Zhangfeng", "village": "Diesa",
+            "area_mu": 120.5, "land_use": "paddy", "crop": "Rice",
+            "holder": "Diesa Village Committee"})  # fmt: skip
+        sheet = f"point,date,pH,Cd,Hg,As,Pb,Cr,Cu\nS1,{today},6.2,0.5,0.2,12,80,200,40\n"
+        farmland.import_samples(env, unit, "samples.csv", sheet.encode())
+        farmland.confirm(env, unit, "safe_use")  # Cd 0.5 > 0.4 at pH 6.2 on paddy
+        farmland.record_measure(env, unit, {"year": today.year, "kind": "liming", "area_mu": 100})
+        farmland.record_crop_result(env, unit, {
+            "year": today.year, "crop": "rice", "pollutant": "cadmium", "value_mg_kg": 0.1,
+            "sampled_on": today.isoformat()})  # fmt: skip
+        return unit
+
 
 @pytest.fixture
 def county(app, client):
@@ -121,6 +140,7 @@ def county(app, client):
     released = w.to_state("released")
     w.to_state("survey_review", site=w.register(name="Brickworks Plot"))
     code = w.case(released, "env")["site"]["code"]
+    w.farmland = w.farmland_unit()
     return w, released, code
 
 
@@ -200,12 +220,16 @@ def _pages(w, released: int, code: str) -> list[tuple[str, object, str]]:
         ("change password", landholder, "/account/password"),
         ("tip-offs (review)", officer, "/review/tipoffs"),
         ("indicators (bureau)", officer, "/indicators"),
+        ("farmland units", officer, "/farmland/"),
+        ("farmland unit", officer, f"/farmland/units/{w.farmland.id}"),
+        ("safe-use rate (bureau)", officer, "/farmland/indicators"),
         ("inbox (review)", officer, "/inbox/"),
         ("inbox (portal)", landholder, "/inbox/"),
         ("register", anon, "/"),
         ("map", anon, "/map"),
         ("public plot page", anon, f"/sites/{code}"),
         ("indicators", anon, "/indicators"),
+        ("safe-use rate (public)", anon, "/indicators/farmland"),
         ("tip-off form", anon, "/report"),
         ("tip-off lookup", anon, "/report/track"),
         ("open data", anon, "/open-data"),
@@ -332,9 +356,20 @@ def test_every_label_shown_from_a_dict_is_in_the_catalog(app):
     from app import casepage, ui, web_errors
     from app.models import TIPOFF_STATUS_LABELS_ZH
     from app.public import routes as public_routes
-    from app.services import documents, filings, manifests, notifications, public, sites
+    from app.services import (
+        documents,
+        farmland,
+        farmland_indicators,
+        filings,
+        manifests,
+        notifications,
+        public,
+        sites,
+    )
+    from app.services.screening import farmland as farmland_standard
     from workflows import deadlines as deadline_rules
     from workflows import decisions
+    from workflows import farmland as farmland_rules
 
     dicts = {
         "workflows.STATE_LABELS_ZH": workflows.STATE_LABELS_ZH,
@@ -365,6 +400,12 @@ def test_every_label_shown_from_a_dict_is_in_the_catalog(app):
         "casepage.EXPECTED": {
             f"{k}.{i}": v for k, pair in casepage.EXPECTED.items() for i, v in enumerate(pair)
         },
+        "farmland.CLASS_LABELS_ZH": farmland_standard.CLASS_LABELS_ZH,
+        "farmland.LAND_USE_LABELS_ZH": farmland_standard.LAND_USE_LABELS_ZH,
+        "farmland pollutants": {v: k for k, v in farmland_standard.KEYS.items()},
+        "workflows.farmland.MEASURE_LABELS_ZH": farmland_rules.MEASURE_LABELS_ZH,
+        "farmland_indicators.STATUS_LABELS_ZH": farmland_indicators.STATUS_LABELS_ZH,
+        "farmland crops": {k: v["label"] for k, v in farmland.crop_limits().items()},
         "public stages": {
             f"{s}.{i}": stage["label"]
             for s in public.PUBLIC_STATES
