@@ -117,8 +117,12 @@ def register(app: Flask) -> None:
         from app import replica
 
         if replica.active():  # the replica is down: read the primary, here and for a while
+            from app.auth.routes import safe_next
+
             replica.mark_down(exc)
-            return redirect(request.full_path, code=307)
+            again = safe_next(request.full_path)
+            if again:
+                return redirect(again, code=307)
         if "locked" in str(exc.orig).lower():
             log.warning("database busy: %s", exc.orig)
             if wants_json():
