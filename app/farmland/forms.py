@@ -6,7 +6,6 @@ from flask_wtf.file import FileField
 from wtforms import (
     DateField,
     DecimalField,
-    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -39,7 +38,9 @@ class UnitForm(FlaskForm):
     holder = StringField(
         _l("经营主体（村集体或农户）"), validators=[DataRequired(REQUIRED), Length(max=100)]
     )
-    geometry = HiddenField()
+    geometry = TextAreaField(
+        _l("边界（GeoJSON Polygon，WGS 84，可选）"), validators=[Optional(), Length(max=200_000)]
+    )
     submit = SubmitField(_l("登记耕地单元"))
 
 

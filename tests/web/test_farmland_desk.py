@@ -5,6 +5,7 @@ public sees aggregates by township, never a parcel."""
 from __future__ import annotations
 
 import io
+import json
 
 from sqlalchemy import select
 
@@ -138,3 +139,15 @@ def test_a_plot_converted_from_farmland_shows_the_lands_history(world, login_as)
     # Agriculture officers may not link (the bureau's record of the plot).
     agri = login_as(make_user("bureau", department="agriculture"))
     assert agri.post(url, data={"site_code": converted["code"]}).status_code == 403
+
+
+def test_a_boundary_is_checked_and_kept(world, login_as):
+    officer = login_as(world.env.user)
+    bad = officer.post("/farmland/", data={**UNIT, "geometry": '{"type": "Point"}'})
+    assert bad.status_code == 400 and "Polygon" in bad.get_data(as_text=True)
+    ring = [[97.9, 24.2], [97.91, 24.2], [97.91, 24.21], [97.9, 24.2]]
+    shape = json.dumps({"type": "Polygon", "coordinates": [ring]})
+    good = officer.post("/farmland/", data={**UNIT, "geometry": shape})
+    assert good.status_code == 302
+    unit = db.session.scalar(select(FarmlandUnit))
+    assert unit.geometry == {"type": "Polygon", "coordinates": [ring]}
