@@ -4,7 +4,7 @@ results, and the safe-use rate per township."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.errors import NotFound
@@ -194,6 +194,27 @@ def crop(unit_id):
             flash("已记录农产品检测结果", "success")
             return redirect(url_for("farmland.unit", unit_id=unit_id))
     return _unit_page(unit_id, crop_form=form, status=400)
+
+
+@bp.get("/register.csv")
+def register_csv():
+    """The register of classified land as a spreadsheet (UTF-8 with BOM for Excel);
+    cells that would start a formula are quoted as text."""
+    import csv
+    import io
+
+    from app.services.public.open_data import csv_cell
+
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(service.CSV_COLUMNS)
+    for row in service.register_rows(_user()):
+        writer.writerow([csv_cell(v) for v in row])
+    response = Response(out.getvalue(), mimetype="text/csv")
+    day = clock.today().strftime("%Y%m%d")
+    response.headers["Content-Disposition"] = f"attachment; filename=farmland-register-{day}.csv"
+    return response
 
 
 @bp.get("/indicators")

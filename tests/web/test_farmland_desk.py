@@ -151,3 +151,16 @@ def test_a_boundary_is_checked_and_kept(world, login_as):
     assert good.status_code == 302
     unit = db.session.scalar(select(FarmlandUnit))
     assert unit.geometry == {"type": "Polygon", "coordinates": [ring]}
+
+
+def test_the_register_of_classified_land_as_a_spreadsheet(world, login_as):
+    env = world.env.user
+    unit = farmland.register(env, {**UNIT, "name": "=HYPERLINK(1)", "area_mu": 20})
+    farmland.import_samples(env, unit, "s.csv", SAMPLES)
+    row = farmland.confirm(env, unit, "safe_use")
+    r = login_as(env).get("/farmland/register.csv")
+    assert r.status_code == 200 and r.mimetype == "text/csv"
+    lines = r.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("单元编码,单元名称")
+    assert lines[1].split(",")[:2] == [unit.code, "'=HYPERLINK(1)"]
+    assert "安全利用类" in lines[1] and row.number in lines[1]
