@@ -54,7 +54,7 @@ def queued() -> bool:
     return bool(current_app.config.get("JOBS_REDIS_URL"))
 
 
-def later(path: str, *args, key: str | None = None, in_background: bool = True):
+def later(path: str, *args, key: str | None = None):
     """What runs ``path(*args)`` once the current transaction has committed (for
     ``events.after_commit``), or None when nothing should run now (DOCUMENTS_MODE
     "off" without a queue). ``key`` names the job in the queue."""
@@ -64,7 +64,7 @@ def later(path: str, *args, key: str | None = None, in_background: bool = True):
     mode = app.config.get("DOCUMENTS_MODE", "thread")
     if mode == "off":
         return None
-    if mode == "sync" or not in_background:
+    if mode == "sync":
         return lambda: run_in_app(app, path, args)
     return lambda: background().submit(run_in_app, app, path, args)
 
