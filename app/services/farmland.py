@@ -193,6 +193,11 @@ def _county_for(user: User, value) -> str:
 
 
 def _next_code(county: str) -> str:
+    """The county's next unit number, under the sequence row's lock (a unit rolled
+    back gives its number back; two registrations never share one)."""
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
     bump = (
         update(FarmlandSequence)
         .where(FarmlandSequence.county_code == county)
@@ -201,9 +206,10 @@ def _next_code(county: str) -> str:
     )
     seq = db.session.scalar(bump)
     if seq is None:
-        db.session.add(FarmlandSequence(county_code=county, last=1))
-        db.session.flush()
-        seq = 1
+        insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        db.session.execute(insert(FarmlandSequence).values(county_code=county, last=0)
+                           .on_conflict_do_nothing())  # fmt: skip
+        seq = db.session.scalar(bump)
     return f"{county}-GD-{seq:04d}"
 
 
