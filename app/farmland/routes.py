@@ -40,7 +40,7 @@ def _user():
 
 def _page() -> int:
     raw = request.args.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
+    return int(raw) if raw.isascii() and raw.isdigit() and 0 < int(raw) < 100_000 else 1
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -222,7 +222,9 @@ def rate():
     user = _user()
     this_year = clock.today().year
     raw = request.args.get("year", "")
-    year = int(raw) if raw.isdigit() and 2000 <= int(raw) <= this_year else this_year
+    year = (
+        int(raw) if raw.isascii() and raw.isdigit() and 2000 <= int(raw) <= this_year else this_year
+    )
     result = indicators.compute(service.counties(user), year)
     return render_template("farmland/indicators.html", result=result, year=year,
                            years=range(this_year, this_year - 6, -1), standard=standard,

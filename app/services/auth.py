@@ -239,7 +239,7 @@ def end_session(user: User) -> None:
 def load_session_user(user_id: str) -> User | None:
     """Flask-Login loader: ``id:token``; the token must match the current login."""
     uid, _, token = (user_id or "").partition(":")
-    if not uid.isdigit() or not token:
+    if not (uid.isascii() and uid.isdigit()) or not token:
         return None
     user = db.session.get(User, int(uid))
     if user is None or not user.session_token or not hmac.compare_digest(user.session_token, token):

@@ -214,7 +214,7 @@ def public_args(args) -> tuple[frozenset[str], int]:
     raw = (args.get("year") or "").strip()
     if not raw:
         year = this_year
-    elif raw.isdigit() and 2000 <= int(raw) <= this_year:
+    elif raw.isascii() and raw.isdigit() and 2000 <= int(raw) <= this_year:
         year = int(raw)
     else:
         raise ValidationError(f"year 须为 2000–{this_year}", {"year": f"须为 2000–{this_year}"})

@@ -49,7 +49,7 @@ def _party_ref(ref: str) -> Party:
     """A party by database id or by credit code."""
     ref = str(ref)
     party = None
-    if ref.isdigit() and len(ref) < 10:
+    if ref.isascii() and ref.isdigit() and len(ref) < 10:  # "¹".isdigit() is true too
         party = db.session.get(Party, int(ref))
     if party is None:
         party = parties.get_by_code(ref)

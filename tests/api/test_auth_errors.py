@@ -390,3 +390,13 @@ def test_another_landholders_site_is_404(world):
     code = world.register()["code"]
     error(world.get("other_landholder", f"/sites/{code}"), 404, "not_found")
     assert world.get("env", f"/sites/{code}").status_code == 200
+
+
+@pytest.mark.parametrize("ref", ["¹", "²³", "٣"])  # digits to str.isdigit(), not to int()
+def test_a_party_ref_of_non_ascii_digits_is_404_not_500(client, world, ref):
+    """Schemathesis found POST /parties/¹/ban/lift answering 500: "¹".isdigit() is
+    true but int("¹") raises."""
+    r = client.post(f"/api/v1/parties/{ref}/ban/lift", json={"reason": "解除"},
+                    headers=world.env.headers)  # fmt: skip
+    error(r, 404, "not_found")
+    error(client.get(f"/api/v1/parties/{ref}", headers=world.env.headers), 404, "not_found")

@@ -164,3 +164,11 @@ def test_the_register_of_classified_land_as_a_spreadsheet(world, login_as):
     assert lines[0].startswith("单元编码,单元名称")
     assert lines[1].split(",")[:2] == [unit.code, "'=HYPERLINK(1)"]
     assert "安全利用类" in lines[1] and row.number in lines[1]
+
+
+def test_non_ascii_digits_in_page_and_year_are_ignored_or_refused(world, login_as, client):
+    officer = login_as(world.env.user)
+    assert officer.get("/farmland/?page=²").status_code == 200
+    assert officer.get("/farmland/indicators?year=²⁰²⁶").status_code == 200
+    assert client.get("/api/v1/public/farmland?year=²⁰²⁶").status_code == 400
+    assert client.get("/indicators/farmland?year=²⁰²⁶").status_code == 400
