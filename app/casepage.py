@@ -89,9 +89,9 @@ def _farmland_history(case) -> list:
     """Issue 21: a plot that was farmland shows the units it was and their history."""
     if case.site.trigger != "agricultural_conversion":
         return []
-    from app.services import farmland
+    from app.services import farmland_register
 
-    return farmland.for_site(case.site.id)
+    return farmland_register.for_site(case.site.id)
 
 
 def render_case(

@@ -13,6 +13,9 @@ from app.api import routes  # noqa: E402,F401
 if importlib.util.find_spec("app.api.public_routes"):
     importlib.import_module("app.api.public_routes")
 
+# Stored documents, from the folder or the object store (issue 20).
+importlib.import_module("app.api.document_routes")
+
 # Deadlines and notifications (§11).
 importlib.import_module("app.api.clock_routes")
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import functools
 import json
-import unicodedata
-from urllib.parse import quote
 
-from flask import Response, current_app, g, jsonify, redirect, request
+from flask import current_app, g, jsonify, request
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -15,10 +13,10 @@ from app import response_cache, security_log
 from app.api import bp
 from app.errors import Forbidden, NotFound, Unauthorized, UnsupportedMediaType, ValidationError
 from app.extensions import db, limiter
-from app.models import MANIFEST_STATUSES, Document, LedgerHead
+from app.models import MANIFEST_STATUSES, LedgerHead
 from app.services import accountability as accountability_service
 from app.services import auth as auth_service
-from app.services import case_json, clock, ledger_heads, scopes, storage, uploads
+from app.services import case_json, clock, ledger_heads, scopes
 from app.services import cases as case_service
 from app.services import filings as filing_service
 from app.services import ledger as ledger_service
@@ -411,51 +409,6 @@ def manifest_step(manifest_id, step):
         raise NotFound(f"没有名为 {step} 的操作")
     manifest = steps[step](g.user, manifest_id, json_body())
     return jsonify(manifest_service.to_json(manifest))
-
-
-# ---------------------------------------------------------------- documents
-
-
-def _download_names(name: str) -> dict:
-    """Content-Disposition's names as Werkzeug's ``send_file`` gives them: an ASCII
-    ``filename`` and, for Chinese names, ``filename*`` (RFC 5987)."""
-    try:
-        name.encode("ascii")
-    except UnicodeEncodeError:
-        simple = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-        return {"filename": simple, "filename*": "UTF-8''" + quote(name, safe="!#$&+-.^_`|~")}
-    return {"filename": name}
-
-
-@bp.get("/documents/<int:document_id>")
-@login_required
-def download_document(document_id):
-    doc = db.session.get(Document, document_id) if document_id < 2**31 else None
-    if doc is None or doc.case_id is None:
-        raise NotFound("文件不存在")
-    case, caps = case_service.load(g.user, doc.case_id)
-    if caps == {"former_party"}:
-        cutoff = case_service.history_cutoff(g.user, case)
-        if ledger_service.iso(doc.created_at) > ledger_service.iso(cutoff):
-            security_log.event("authz_fail", user=g.user, object=f"document:{document_id}")
-            raise NotFound("文件不存在")
-    name = uploads.safe_download_name(doc.original_name)
-    signed = storage.signed_url(doc.sha256, name, doc.mime)
-    if signed is not None:  # STORAGE_REDIRECT_SECONDS: fetched from the object store
-        return redirect(signed, code=302)
-    found = storage.stream(doc.sha256)
-    if found is None:
-        raise NotFound("文件内容缺失，请联系管理员")
-    chunks, size = found
-    response = Response(chunks, mimetype=doc.mime, direct_passthrough=True)
-    response.headers["Content-Length"] = str(size)
-    response.headers.set("Content-Disposition", "attachment", **_download_names(name))
-    response.headers["Cache-Control"] = "no-cache"
-    response.set_etag(doc.sha256)
-    response.make_conditional(request)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
 
 
 # ---------------------------------------------------------------- parties, ledger

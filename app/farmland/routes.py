@@ -22,6 +22,7 @@ from app.review.attempts import attempt
 from app.services import clock
 from app.services import farmland as service
 from app.services import farmland_indicators as indicators
+from app.services import farmland_register as register
 from app.services.screening import farmland as standard
 from app.ui import tr
 from workflows import farmland as rules
@@ -160,7 +161,7 @@ def link_site(unit_id):
     user, unit = _unit_for(unit_id, service.may_confirm)
     form = SiteForm()
     if form.validate_on_submit():
-        site = attempt(form, lambda: service.link_site(user, unit, form.site_code.data))
+        site = attempt(form, lambda: register.link_site(user, unit, form.site_code.data))
         if site:
             flash(f"已关联建设用地地块 {site.code}：{site.name}", "success")
             return redirect(url_for("farmland.unit", unit_id=unit_id))
@@ -208,8 +209,8 @@ def register_csv():
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
-    writer.writerow(service.CSV_COLUMNS)
-    for row in service.register_rows(_user()):
+    writer.writerow(register.CSV_COLUMNS)
+    for row in register.register_rows(_user()):
         writer.writerow([csv_cell(v) for v in row])
     response = Response(out.getvalue(), mimetype="text/csv")
     day = clock.today().strftime("%Y%m%d")

@@ -117,11 +117,6 @@ def sweep(stale_seconds: int | None = None, limit: int = 500) -> int:
     return len(ids)
 
 
-def background():
-    """The process's one background thread (receipts, notice boards)."""
-    return jobs.background()
-
-
 # ---------------------------------------------------------------- rendering
 
 

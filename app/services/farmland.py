@@ -155,7 +155,7 @@ def register(user: User, data: dict) -> FarmlandUnit:
         area = 0.0
     try:
         geometry = _polygon(data.get("geometry"))
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, RecursionError) as exc:  # deep nesting: refused too
         errors["geometry"] = f"边界：{exc}" if isinstance(exc, ValueError) else "边界格式无效"
         geometry = None
     try:
@@ -427,50 +427,6 @@ def confirm(user: User, unit: FarmlandUnit, class_: str, reason: str | None = No
     return row
 
 
-# ---------------------------------------------------------------- conversion to construction land
-
-
-def link_site(user: User, unit: FarmlandUnit, code: str):
-    """Record that ``unit`` became the construction plot ``code`` (its trigger
-    ``agricultural_conversion``): the plot's case then shows the land's farmland
-    history. An environment officer of the county; the plot's ledger carries it."""
-    from app.models import Site
-
-    if not may_confirm(user):
-        raise Forbidden("由生态环境部门关联农用地转用的建设用地地块")
-    code = (code or "").strip()
-    site = db.session.scalar(select(Site).where(Site.code == code)) if code else None
-    msg = None
-    if site is None or site.county_code != unit.county_code:
-        msg = "本县没有该编码的建设用地地块"
-    elif site.trigger != "agricultural_conversion":
-        msg = "该地块的启动原因不是“农用地转为建设用地”"
-    elif unit.site_id not in (None, site.id):
-        msg = "该耕地单元已关联其他地块"
-    if msg:
-        raise ValidationError(msg, {"site_code": msg})
-    unit.site_id = site.id
-    ledger.append("farmland_converted", actor=user, case_id=site.current_case_id,
-                  detail={"unit": unit.code, "site": site.code, "class": unit.current_class})  # fmt: skip
-    db.session.commit()
-    return site
-
-
-def for_site(site_id: int) -> list[dict]:
-    """The farmland history of a construction plot: each unit it was, its classes
-    (newest first), the worst of its samples, and the years of measures."""
-    units = db.session.scalars(
-        select(FarmlandUnit).where(FarmlandUnit.site_id == site_id).order_by(FarmlandUnit.code)
-    ).all()
-    out = []
-    for unit in units:  # a plot is one or a few units
-        results = screened(unit)
-        _, worst = proposal(unit, results)
-        out.append({"unit": unit, "history": history(unit), "worst": worst,
-                    "samples": len(results), "years": year_records(unit)})  # fmt: skip
-    return out
-
-
 # ---------------------------------------------------------------- measures and crops
 
 
@@ -602,23 +558,3 @@ def class_counts(user: User) -> dict:
         .group_by(FarmlandUnit.current_class)
     ).all()  # fmt: skip
     return {(c or "unclassified"): {"units": n, "area_mu": round(a, 2)} for c, n, a in rows}
-
-
-CSV_COLUMNS = ("单元编码", "单元名称", "县", "乡镇", "村（社区）", "面积（亩）", "地类", "主要作物",
-               "经营主体", "类别", "决定文号", "决定日期")  # fmt: skip
-
-
-def register_rows(user: User):
-    """The register of classified land as rows for a spreadsheet (the user's counties):
-    each unit with the class in force and its decision. Two queries."""
-    units = db.session.scalars(units_query(user)).all()
-    in_force = {c.unit_id: c for c in db.session.scalars(
-        select(FarmlandClassification).where(
-            FarmlandClassification.superseded_at.is_(None),
-            FarmlandClassification.unit_id.in_([u.id for u in units] or [0])))}  # fmt: skip
-    for u in units:
-        c = in_force.get(u.id)
-        yield (u.code, u.name, regions.name(u.county_code), u.township, u.village,
-               f"{u.area_mu:.2f}", standard.LAND_USE_LABELS_ZH.get(u.land_use, u.land_use), u.crop,
-               u.holder, standard.CLASS_LABELS_ZH[c.class_] if c else "未确认",
-               c.number if c else "", c.decided_on.isoformat() if c else "")  # fmt: skip

@@ -87,6 +87,13 @@ class LocalStore:
 
         return stream()
 
+    def open(self, key: str):
+        try:
+            fh = open(self.path(key), "rb")  # noqa: SIM115 - the caller closes it
+        except FileNotFoundError:
+            return None
+        return fh, os.fstat(fh.fileno()).st_size
+
     def write(self, key: str, data: bytes) -> None:
         write_atomic(self.path(key), data)
 
@@ -188,6 +195,10 @@ class S3Store:
                 body.close()
 
         return stream()
+
+    def open(self, key: str):
+        answer = self._get(key)
+        return None if answer is None else (answer["Body"], int(answer["ContentLength"]))
 
     def write(self, key: str, data: bytes) -> None:
         # An object appears whole or not at all; the store checks the body's MD5.
@@ -304,12 +315,10 @@ def intact(sha256: str) -> bool:
     return digest.hexdigest() == sha256
 
 
-def stream(sha256: str) -> tuple[Iterator[bytes], int] | None:
-    """The document's bytes in chunks and its size, or None if it is missing."""
-    store, key = backend(), document_key(sha256)
-    size = store.size(key)
-    chunks = store.chunks(key) if size is not None else None
-    return None if chunks is None else (chunks, size)
+def open_document(sha256: str):
+    """(a binary file object, its size) of the document, or None if it is missing;
+    the caller closes it (Flask's ``send_file`` does)."""
+    return backend().open(document_key(sha256))
 
 
 def signed_url(sha256: str, filename: str, mime: str) -> str | None:

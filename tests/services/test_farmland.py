@@ -308,3 +308,9 @@ def test_the_rate_costs_four_queries_whatever_the_units(world):
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
     assert len(statements) <= 4, statements
+
+
+def test_a_boundary_nested_too_deep_is_a_field_error_not_a_crash(world, agri):
+    with pytest.raises(ValidationError) as bad:
+        farmland.register(agri, {**UNIT, "geometry": "[" * 100_000 + "]" * 100_000})
+    assert "geometry" in bad.value.fields

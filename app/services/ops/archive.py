@@ -11,7 +11,6 @@ import hashlib
 import os
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
 import rfc8785
@@ -117,28 +116,6 @@ def file_digest(path: Path) -> tuple[str, int]:
             digest.update(chunk)
             size += len(chunk)
     return digest.hexdigest(), size
-
-
-def copy_verified(source: Path, target: Path, sha256: str) -> int | None:
-    """Copy ``source`` to ``target`` (write, then rename) if its bytes hash to
-    ``sha256``; the size copied, or None (and nothing written) if they do not."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    digest, size = hashlib.sha256(), 0
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-    try:
-        with open(source, "rb") as src, os.fdopen(fd, "wb") as out:
-            while chunk := src.read(CHUNK):
-                digest.update(chunk)
-                size += len(chunk)
-                out.write(chunk)
-        if digest.hexdigest() != sha256:
-            Path(tmp).unlink()
-            return None
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return size
 
 
 def document_path(root: Path, sha256: str) -> Path:
